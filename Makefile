@@ -1,0 +1,37 @@
+# Every task a person does with the project.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint migrate bench export-schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/orders-gateway migrate
+	$(BIN)/orders-gateway serve
+
+migrate: $(STAMP)
+	$(BIN)/orders-gateway migrate
+
+lint: $(STAMP)
+	$(BIN)/ruff check app schema tests bench
+	$(BIN)/ruff format --check app schema tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+export-schema: $(STAMP)
+	$(BIN)/orders-gateway export-schema
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

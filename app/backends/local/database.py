@@ -1,0 +1,86 @@
+"""The local store's engine: SQLite (WAL, one writer at a time) or PostgreSQL, with a statement counter.
+
+SQLite allows one writer; write transactions therefore start with `BEGIN IMMEDIATE` (so a read never has
+to be upgraded to a write lock mid-transaction) and are queued in-process by a lock, while reads run
+concurrently on their own connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+_WRITE = "gateway_write"
+
+
+class Database:
+    """Owns the async engine; `read()` and `write()` hand out connections inside a transaction."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, statement_timeout_ms: int | None = None) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.statements = 0
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        kwargs: dict[str, Any] = {}
+        if not self.is_sqlite:
+            kwargs["pool_size"] = pool_size
+            kwargs["pool_pre_ping"] = True
+            if statement_timeout_ms:
+                kwargs["connect_args"] = {"server_settings": {"statement_timeout": str(statement_timeout_ms)}}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        sync_engine = self.engine.sync_engine
+        event.listen(sync_engine, "before_cursor_execute", self._count)
+        if self.is_sqlite:
+            event.listen(sync_engine, "connect", _sqlite_connect)
+            event.listen(sync_engine, "begin", _sqlite_begin)
+        self._writer = self.engine.execution_options(**{_WRITE: True})
+
+    def _count(self, *_: object) -> None:
+        self.statements += 1
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a read transaction (a consistent snapshot on both dialects)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in a write transaction that commits on success and rolls back on any error."""
+        if self._write_lock is None:
+            async with self._writer.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with asyncio.timeout(2), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun explicitly, below
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")

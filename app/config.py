@@ -1,0 +1,22 @@
+"""Settings, read once at start from `GATEWAY_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./data/orders.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    auto_migrate: bool = True
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_query_depth: int = Field(default=12, ge=2)
+    db_pool_size: int = Field(default=5, ge=1)
+    db_statement_timeout_ms: int | None = Field(default=None, ge=1)
+    log_level: str = "INFO"

@@ -1,0 +1,190 @@
+"""The order service: one async function per use case.
+
+It checks input with `app.domain.rules`, picks the backend (by the source an id carries, or the `source`
+a client names), and returns domain objects; rule violations surface as `DomainError`s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from app.domain import ids, rules
+from app.domain.errors import DomainError, ErrorCode, NotFound, invalid
+from app.domain.listing import MAX_IDS, OrderQuery, check_first
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+    from app.backends.base import OrderBackend
+    from app.backends.registry import BackendRegistry
+    from app.domain.commands import (
+        Actor,
+        CreateOrder,
+        DefineStatus,
+        LineItemDraft,
+        UpdateLineItem,
+        UpdateOrder,
+    )
+    from app.domain.listing import OrderFilter, OrderPage, OrderSort
+    from app.domain.model import CustomStatus, Fulfillment, HistoryEntry, LineItem, Order, Payment
+
+T = TypeVar("T")
+KEY_MAX = 255
+
+
+def fingerprint(value: object) -> str:
+    """A stable hash of a command, with decimals compared by value and times in UTC."""
+
+    def plain(v: Any) -> Any:
+        if is_dataclass(v) and not isinstance(v, type):
+            return plain(asdict(v))
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, Decimal):
+            return format(v.normalize(), "f")
+        if isinstance(v, datetime):
+            return v.timestamp()
+        if isinstance(v, Enum):
+            return v.value
+        return v
+
+    raw = json.dumps(plain(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class OrderService:
+    """The use cases of the API, over whichever backends are switched on."""
+
+    def __init__(self, backends: BackendRegistry, clock: Callable[[], datetime]) -> None:
+        self.backends = backends
+        self.clock = clock
+
+    def _for_order(self, order_id: str, field: str = "id") -> OrderBackend:
+        backend = self.backends.find(ids.source_of(order_id))
+        if backend is None:
+            raise NotFound("no order has that id", (field,))
+        return backend
+
+    async def _grouped(
+        self, order_ids: Sequence[str], read: Callable[[OrderBackend, list[str]], Awaitable[Mapping[str, T]]]
+    ) -> dict[str, T]:
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for order_id in order_ids:
+            source = ids.source_of(order_id)
+            if source is not None and self.backends.find(source) is not None:
+                by_source[source].append(order_id)
+        found: dict[str, T] = {}
+        for source, group in by_source.items():
+            found.update(await read(self.backends.get(source), group))
+        return found
+
+    # ------------------------------------------------------------------------------------------ reads
+
+    async def orders_by_ids(self, order_ids: Sequence[str]) -> list[Order | None]:
+        """Orders in the order asked, None where an id matches none; at most 100 ids."""
+        if len(order_ids) > MAX_IDS:
+            raise DomainError(f"at most {MAX_IDS} ids at once", ("ids",), ErrorCode.LIMIT_EXCEEDED)
+        found = await self._grouped(order_ids, lambda b, group: b.get_orders(group))
+        return [found.get(order_id) for order_id in order_ids]
+
+    async def order_by_number(self, number: str, source: str) -> Order | None:
+        return await self.backends.get(source, "source").get_order_by_number(number)
+
+    def _query_backend(self, f: OrderFilter) -> OrderBackend:
+        for name in ("created_after", "created_before", "updated_after"):
+            rules.aware(getattr(f, name), name)
+        return self.backends.get(f.source, "filter", "source")
+
+    async def search(self, f: OrderFilter, sort: OrderSort, first: int, after: str | None) -> OrderPage:
+        check_first(first)
+        return await self._query_backend(f).search_orders(OrderQuery(f, sort, first, after))
+
+    async def count(self, f: OrderFilter) -> int:
+        return await self._query_backend(f).count_orders(f)
+
+    async def line_items(self, order_ids: Sequence[str]) -> dict[str, list[LineItem]]:
+        return await self._grouped(order_ids, lambda b, group: b.line_items(group))
+
+    async def history(self, order_ids: Sequence[str]) -> dict[str, list[HistoryEntry]]:
+        return await self._grouped(order_ids, lambda b, group: b.history(group))
+
+    async def payments(self, order_ids: Sequence[str]) -> dict[str, list[Payment]]:
+        return await self._grouped(order_ids, lambda b, group: b.payments(group))
+
+    async def fulfillments(self, order_ids: Sequence[str]) -> dict[str, list[Fulfillment]]:
+        return await self._grouped(order_ids, lambda b, group: b.fulfillments(group))
+
+    async def statuses(self, source: str) -> list[CustomStatus]:
+        return await self.backends.get(source, "source").statuses()
+
+    async def statuses_by_id(self, status_ids: Sequence[str]) -> dict[str, CustomStatus]:
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for status_id in status_ids:
+            by_source[ids.source_of(status_id) or ""].append(status_id)
+        found: dict[str, CustomStatus] = {}
+        for source, group in by_source.items():
+            backend = self.backends.find(source)
+            if backend is not None:
+                found.update(await backend.statuses_by_id(group))
+        return found
+
+    # ----------------------------------------------------------------------------------------- writes
+
+    async def create_order(self, cmd: CreateOrder, key: str | None, actor: Actor) -> Order:
+        """Checks and creates an order; a repeated idempotency key with the same input returns the first."""
+        backend = self.backends.get(cmd.source, "input", "source")
+        if key is not None and not 1 <= len(key) <= KEY_MAX:
+            raise invalid(f"idempotencyKey must have 1 to {KEY_MAX} characters", "idempotencyKey")
+        try:
+            checked = rules.create_order(cmd, self.clock())
+        except DomainError as err:
+            raise err.at("input") from None
+        return await backend.create_order(checked, actor, key, fingerprint(checked))
+
+    async def define_status(self, cmd: DefineStatus) -> CustomStatus:
+        backend = self.backends.get(cmd.source, "input", "source")
+        try:
+            checked = rules.status_definition(cmd)
+        except DomainError as err:
+            raise err.at("input") from None
+        return await backend.define_status(checked)
+
+    async def update_order(
+        self, order_id: str, patch: UpdateOrder, expected: int | None, actor: Actor
+    ) -> Order:
+        return await self._for_order(order_id).update_order(order_id, patch, expected, actor)
+
+    async def approve_order(self, order_id: str, actor: Actor) -> Order:
+        return await self._for_order(order_id).approve_order(order_id, actor)
+
+    async def cancel_order(self, order_id: str, reason: str | None, actor: Actor) -> Order:
+        return await self._for_order(order_id).cancel_order(order_id, reason, actor)
+
+    async def complete_order(self, order_id: str, actor: Actor) -> Order:
+        return await self._for_order(order_id).complete_order(order_id, actor)
+
+    async def set_order_status(self, order_id: str, status_id: str | None, actor: Actor) -> Order:
+        return await self._for_order(order_id).set_order_status(order_id, status_id, actor)
+
+    async def add_line_item(self, order_id: str, draft: LineItemDraft, actor: Actor) -> Order:
+        return await self._for_order(order_id, "orderId").add_line_item(order_id, draft, actor)
+
+    async def update_line_item(
+        self, order_id: str, line_id: str, patch: UpdateLineItem, actor: Actor
+    ) -> Order:
+        return await self._for_order(order_id, "orderId").update_line_item(order_id, line_id, patch, actor)
+
+    async def remove_line_item(self, order_id: str, line_id: str, actor: Actor) -> Order:
+        return await self._for_order(order_id, "orderId").remove_line_item(order_id, line_id, actor)
+
+    async def add_history(self, order_id: str, message: str, actor: Actor) -> Order:
+        return await self._for_order(order_id, "orderId").add_history(order_id, message, actor)

@@ -1,0 +1,101 @@
+"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
+
+Lifecycles live in `cleanup_ctx` (build the gateway, migrate, dispose); state sits in typed `web.AppKey`s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from app import bootstrap
+from app.backends.local.migrations import upgrade
+from schema import build_schema
+from schema.view import REQUEST_ID, GatewayView, error_response
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable
+
+    from app.config import Settings
+    from app.orders import OrderService
+
+log = logging.getLogger("orders_gateway.server")
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@web.middleware
+async def request_context(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Gives every request an id (the client's X-Request-Id when sane) and keeps failures GraphQL-shaped."""
+    given = request.headers.get("X-Request-Id", "")
+    request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+    request[REQUEST_ID] = request_id
+    try:
+        response = await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app[SETTINGS].max_body_bytes
+        response = error_response(
+            413, f"the request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE", request_id
+        )
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("unhandled error (request %s)", request_id)
+        response = error_response(
+            500, f"Internal server error (request id {request_id})", "INTERNAL_SERVER_ERROR", request_id
+        )
+    if not response.prepared:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 while the process is up."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """200 only when the database answers."""
+    if await request.app[GATEWAY].database.ping():
+        return web.json_response({"status": "ready"})
+    return web.json_response({"status": "database unavailable"}, status=503)
+
+
+async def _gateway(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.auto_migrate:
+        bootstrap.ensure_sqlite_dir(settings.database_url)
+        await asyncio.to_thread(upgrade, settings.database_url)
+    app[GATEWAY] = bootstrap.build(settings)
+    yield
+    await app[GATEWAY].close()
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The whole HTTP application for `settings` (nothing connects until it starts)."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[request_context])
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_gateway)
+
+    def service_of(request: web.Request) -> OrderService:
+        return request.app[GATEWAY].service
+
+    view = GatewayView(
+        service_of,
+        schema=build_schema(settings.max_query_depth),
+        graphql_ide="graphiql",
+        keep_alive=True,
+        keep_alive_interval=15,
+    )
+    app.router.add_route("*", "/graphql", view)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

@@ -1,0 +1,70 @@
+"""The aiohttp GraphQL view: per-request context, orjson, and GraphQL-shaped errors for bad requests."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+from cross_web import HTTPException
+from strawberry.aiohttp.views import GraphQLView
+
+from app.domain.commands import Actor
+from schema.context import Context
+from schema.loaders import Loaders
+
+if TYPE_CHECKING:
+    from strawberry.http import GraphQLHTTPResponse
+
+    from app.orders import OrderService
+
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+CLIENT_NAME_HEADER = "apollographql-client-name"
+_CLIENT_NAME = re.compile(r"^[\w .@:/-]{1,100}$")
+
+
+def error_response(status: int, message: str, code: str, request_id: str | None = None) -> web.Response:
+    """A GraphQL error document as an HTTP response (for requests that never reach execution)."""
+    extensions: dict[str, Any] = {"code": code}
+    if request_id:
+        extensions["requestId"] = request_id
+    body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]})
+    return web.Response(status=status, body=body, content_type="application/json")
+
+
+class GatewayView(GraphQLView[Context, None]):
+    """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
+
+    def __init__(self, service_of: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._service_of = service_of
+
+    async def get_context(
+        self, request: web.Request, response: web.Response | web.WebSocketResponse
+    ) -> Context:
+        service: OrderService = self._service_of(request)
+        name = request.headers.get(CLIENT_NAME_HEADER, "")
+        actor = Actor(name) if _CLIENT_NAME.match(name) else Actor()
+        return Context(
+            service=service, actor=actor, request_id=request.get(REQUEST_ID, "-"), loaders=Loaders(service)
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: web.Response
+    ) -> web.Response:
+        sub_response.body = self.encode_json(response_data)
+        sub_response.content_type = "application/json"
+        return sub_response
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self.run(request=request)
+        except HTTPException as e:
+            return error_response(e.status_code, e.reason, "BAD_REQUEST", request.get(REQUEST_ID))

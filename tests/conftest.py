@@ -1,0 +1,110 @@
+"""Fixtures: a real gateway on a free port of 127.0.0.1 over its own SQLite file, and a client for it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+
+from app.config import Settings
+from app.server import GATEWAY, create_app
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT = REPO.parent / "shared" / "contract" / "schema.graphql"
+
+ORDER_FIELDS = """
+  id number source externalId status paymentStatus fulfillmentStatus deliveryStatus currency note revision
+  createdAt updatedAt
+  buyer { email firstName lastName phone customerId }
+  billingAddress { firstName lastName company line1 line2 city postalCode region countryCode phone }
+  shippingAddress { firstName lastName line1 city postalCode countryCode }
+  shippingLine { title price }
+  customStatus { id name color }
+  priceSummary { subtotal discount shipping tax total }
+  balance { paid refunded due }
+  lineItems { id productName sku catalogItemId imageUrl quantity fulfilledQuantity price discount taxRate
+              taxAmount totalPrice }
+  history { id kind message author createdAt }
+"""
+PAYLOAD = f"order {{ {ORDER_FIELDS} }} userErrors {{ field message code }}"
+CREATE = f"""mutation($input: CreateOrderInput!, $key: String) {{
+  createOrder(input: $input, idempotencyKey: $key) {{ {PAYLOAD} }}
+}}"""
+
+
+@dataclass
+class Gateway:
+    """A running gateway and an HTTP client for it."""
+
+    url: str
+    app: web.Application
+    http: aiohttp.ClientSession
+
+    @property
+    def statements(self) -> int:
+        """SQL statements the gateway's database has run so far."""
+        return self.app[GATEWAY].database.statements
+
+    async def post(self, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        async with self.http.post(f"{self.url}/graphql", json=body, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        """Runs an operation that must succeed without GraphQL errors; returns its data."""
+        status, body = await self.post({"query": query, "variables": variables or {}}, headers or None)
+        assert status == 200, body
+        assert "errors" not in body, body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Runs an operation that must fail with GraphQL errors; returns them."""
+        status, body = await self.post({"query": query, "variables": variables or {}})
+        assert status in (200, 400), body
+        assert body.get("errors"), body
+        return body["errors"]  # type: ignore[no-any-return]
+
+    async def create(self, key: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Creates an order (defaults: EUR, one line) and returns it; fails on userErrors."""
+        payload = (await self.query(CREATE, {"input": order_input(**fields), "key": key}))["createOrder"]
+        assert payload["userErrors"] == [], payload["userErrors"]
+        return payload["order"]  # type: ignore[no-any-return]
+
+
+def order_input(**fields: Any) -> dict[str, Any]:
+    """A valid CreateOrderInput, overridden by `fields`."""
+    base: dict[str, Any] = {
+        "currency": "EUR",
+        "buyer": {"email": f"{uuid.uuid4().hex[:10]}@example.com", "firstName": "Ann", "lastName": "Lee"},
+        "lineItems": [{"productName": "Blue Mug", "quantity": 2, "price": "9.95", "taxRate": "0.21"}],
+    }
+    base.update(fields)
+    return base
+
+
+async def start_gateway(settings: Settings) -> tuple[web.AppRunner, str]:
+    """Starts the app on a free port of 127.0.0.1; returns the runner and the base URL."""
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
+    """A fresh gateway (and database file) for each test module."""
+    path = tmp_path_factory.mktemp("store") / "orders.db"
+    runner, url = await start_gateway(Settings(database_url=f"sqlite+aiosqlite:///{path}", port=0))
+    async with aiohttp.ClientSession() as http:
+        yield Gateway(url, runner.app, http)
+    await runner.cleanup()
