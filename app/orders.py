@@ -100,8 +100,15 @@ class OrderService:
         return await self.backends.get(source, "source").get_order_by_number(number)
 
     def _query_backend(self, f: OrderFilter) -> OrderBackend:
-        for name in ("created_after", "created_before", "updated_after"):
-            rules.aware(getattr(f, name), name)
+        for name, field in (
+            ("created_after", "createdAfter"),
+            ("created_before", "createdBefore"),
+            ("updated_after", "updatedAfter"),
+        ):
+            try:
+                rules.aware(getattr(f, name), field)
+            except DomainError as err:
+                raise err.at("filter") from None
         return self.backends.get(f.source, "filter", "source")
 
     async def search(self, f: OrderFilter, sort: OrderSort, first: int, after: str | None) -> OrderPage:

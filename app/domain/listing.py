@@ -82,7 +82,7 @@ class Cursor:
         try:
             field, descending, key, row_id = json.loads(urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             cursor = cls(OrderSort(SortField(field), bool(descending)), key, str(row_id))
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
             raise invalid("after is not a cursor of this list", "after") from None
         if cursor.sort != sort or not isinstance(key, (str, int)):
             raise invalid("after was made for another sort order", "after")

@@ -31,10 +31,10 @@ MAX_QUANTITY = 100_000
 MAX_LINE_ITEMS = 300
 MAX_PAYMENTS_PER_CALL = 50
 TAX_RATE_DIGITS = 6
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 P = ParamSpec("P")
 R = TypeVar("R")
-_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 
 
 def text(value: str | None, field: str, *, limit: int = NAME_MAX, required: bool = False) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, and_, false, func, literal, select, true, tuple_
 
 from app.backends.local.tables import OrderRow
 from app.domain import ids
@@ -87,11 +87,11 @@ def page_select(q: OrderQuery) -> Select[Any]:
         after = (literal(_key_value(q.sort, cursor.key), column.type), cursor.id)
         where.append(position < tuple_(*after) if q.sort.descending else position > tuple_(*after))
     order = (column.desc(), orders.c.id.desc()) if q.sort.descending else (column.asc(), orders.c.id.asc())
-    return select(orders).where(and_(*where)).order_by(*order).limit(q.first + 1)
+    return select(orders).where(and_(true(), *where)).order_by(*order).limit(q.first + 1)
 
 
 def count_select(f: OrderFilter) -> Select[Any]:
-    return select(func.count()).select_from(orders).where(and_(*conditions(f)))
+    return select(func.count()).select_from(orders).where(and_(true(), *conditions(f)))
 
 
 def cursor_for(row: Any, sort: OrderSort) -> str:
