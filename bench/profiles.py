@@ -1,0 +1,21 @@
+"""How long and how hard to measure: the full run and the quick one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Load and data settings shared by every target of a run."""
+
+    name: str
+    warmup_s: float
+    duration_s: float
+    connections: int = 8
+    orders: int = 200
+    seed_concurrency: int = 8
+
+
+FULL = Profile(name="full", warmup_s=3.0, duration_s=15.0)
+QUICK = Profile(name="quick", warmup_s=1.0, duration_s=4.0)

@@ -1,0 +1,93 @@
+"""The results: a table on stdout and one JSON file per scenario under bench/results/."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench.seed import LINES_PER_ORDER
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bench.load import LoadResult
+    from bench.profiles import Profile
+    from bench.scenarios import Scenario
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+CLIENT_BOUND = 0.9
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario measured against the gateway and against the baseline."""
+
+    scenario: Scenario
+    profile: Profile
+    response_bytes: int
+    gateway: LoadResult
+    baseline: LoadResult
+
+    @property
+    def ratio(self) -> float:
+        """Gateway req/s ÷ baseline req/s."""
+        return self.gateway.requests_per_s / self.baseline.requests_per_s
+
+
+def table(result: ScenarioResult) -> str:
+    """A plain-text table of both targets."""
+    profile = result.profile
+    lines = [
+        f"{result.scenario.title}: {profile.connections} connections, {profile.warmup_s:g} s warm-up + "
+        f"{profile.duration_s:g} s measured, {profile.orders} orders × {LINES_PER_ORDER} lines, "
+        f"response {result.response_bytes:,} B",
+        "",
+        f"{'target':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}"
+        f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}",
+    ]
+    for name, load in (("gateway", result.gateway), ("baseline", result.baseline)):
+        lines.append(
+            f"{name:<10}{load.requests_per_s:>10,.1f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.requests:>10,}"
+            f"{load.server_cpu_s_per_request * 1000:>12.3f}{load.server_rss_kib_after / 1024:>9.1f}"
+            f"{load.client_cpu_utilisation:>12.0%}"
+        )
+    lines += ["", f"gateway ÷ baseline (req/s): {result.ratio:.3f}"]
+    for name, load in (("gateway", result.gateway), ("baseline", result.baseline)):
+        if load.client_cpu_utilisation >= CLIENT_BOUND:
+            lines.append(
+                f"note: the load generator was CPU-bound against the {name}, so its req/s is a lower bound"
+            )
+    return "\n".join(lines)
+
+
+def _target(load: LoadResult) -> dict[str, Any]:
+    return asdict(load) | {"server_cpu_s_per_request": load.server_cpu_s_per_request}
+
+
+def write_json(result: ScenarioResult, started: datetime) -> Path:
+    """Writes bench/results/<scenario>-<timestamp>.json and returns its path."""
+    document = {
+        "scenario": result.scenario.slug,
+        "title": result.scenario.title,
+        "query": result.scenario.query,
+        "started_at": started.isoformat(),
+        "profile": asdict(result.profile),
+        "lines_per_order": LINES_PER_ORDER,
+        "response_bytes": result.response_bytes,
+        "gateway": _target(result.gateway),
+        "baseline": _target(result.baseline),
+        "gateway_to_baseline_rps_ratio": result.ratio,
+        "host": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{result.scenario.slug}-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path

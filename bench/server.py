@@ -1,0 +1,117 @@
+"""Servers under test as their own OS processes: start on a free port, wait for /readyz, stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from bench import BenchError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+HOST = "127.0.0.1"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+READY_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """`argv` run as a child process (output to `log_path`); a context manager that waits until ready."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log_path: Path) -> None:
+        self.name = name
+        self.port = port
+        self._argv = argv
+        self._env = env
+        self._log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The server's process id (valid once started)."""
+        assert self._process is not None, "server not started"
+        return self._process.pid
+
+    @property
+    def graphql_url(self) -> str:
+        """Where the server answers GraphQL requests."""
+        return f"http://{HOST}:{self.port}/graphql"
+
+    def __enter__(self) -> Self:
+        with self._log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                self._argv, env=self._env, cwd=PACKAGE_ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self._stop()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop()
+
+    def _wait_ready(self) -> None:
+        assert self._process is not None
+        url = f"http://{HOST}:{self.port}/readyz"
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise BenchError(
+                    f"{self.name} exited with {self._process.returncode} at start{self._log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        raise BenchError(f"{self.name} not ready after {READY_TIMEOUT_S:.0f} s{self._log_tail()}")
+
+    def _stop(self) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGINT)
+        try:
+            self._process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def _log_tail(self) -> str:
+        lines = self._log_path.read_text(errors="replace").splitlines()[-20:]
+        return ":\n" + "\n".join(lines) if lines else ""
+
+
+def gateway(workdir: Path) -> ServerProcess:
+    """`orders-gateway serve` (from this virtualenv) on a fresh SQLite file in `workdir`."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
+    env |= {
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'orders.db'}",
+        "GATEWAY_HOST": HOST,
+        "GATEWAY_PORT": str(port),
+    }
+    executable = Path(sys.executable).with_name("orders-gateway")
+    return ServerProcess("gateway", [str(executable), "serve"], env, port, workdir / "gateway.log")
