@@ -71,7 +71,7 @@ def url(value: str | None, field: str) -> str | None:
 
 def currency(code: str) -> str:
     """An ISO 4217 code, canonically upper-case."""
-    upper = code.upper()
+    upper = code.upper() if code.isascii() else ""
     if minor_unit(upper) is None:
         raise invalid(f"{code[:10]!r} is not an ISO 4217 currency code", "currency")
     return upper
@@ -113,7 +113,7 @@ def address(value: Address | None) -> Address | None:
     text(value.phone, "phone", limit=50)
     if value.country_code is None:
         return value
-    code = value.country_code.upper()
+    code = value.country_code.upper() if value.country_code.isascii() else ""
     if not is_country_code(code):
         raise invalid(f"{value.country_code[:10]!r} is not an ISO 3166-1 alpha-2 country code", "countryCode")
     return replace(value, country_code=code)
