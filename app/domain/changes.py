@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.domain import rules, totals
-from app.domain.commands import UNSET
+from app.domain.commands import UNSET, LineItemDraft
 from app.domain.errors import DomainError, ErrorCode, NotFound, bad_transition, invalid
 from app.domain.model import (
     Balance,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from app.domain.commands import CreateOrder, LineItemDraft, PaymentDraft, UpdateLineItem, UpdateOrder
+    from app.domain.commands import CreateOrder, PaymentDraft, UpdateLineItem, UpdateOrder
     from app.domain.model import CustomStatus
 
 Record = tuple[HistoryKind, str, EventType | None]
@@ -307,8 +307,6 @@ def update_line_item(
     index = _line_index(agg, line_id)
     line = agg.line_items[index]
     _unfulfilled(line)
-    from app.domain.commands import LineItemDraft
-
     draft = LineItemDraft(
         product_name=line.product_name if patch.product_name is UNSET else patch.product_name,
         quantity=line.quantity if patch.quantity is UNSET else patch.quantity,
