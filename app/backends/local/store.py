@@ -120,28 +120,29 @@ class LocalBackend:
             return int((await conn.execute(queries.count_select(filter))).scalar_one())
 
     async def _children(self, table: Table, order_ids: Sequence[str], *order_by: Any) -> dict[str, list[Any]]:
+        """Rows of a child table for many orders in one statement, each with its order's currency."""
         grouped: dict[str, list[Any]] = defaultdict(list)
         if order_ids:
             async with self.db.read() as conn:
-                stmt = select(table).where(table.c.order_id.in_(order_ids)).order_by(*order_by)
+                stmt = (
+                    select(table, orders_t.c.currency.label("order_currency"))
+                    .join(orders_t, orders_t.c.id == table.c.order_id)
+                    .where(table.c.order_id.in_(order_ids))
+                    .order_by(*order_by)
+                )
                 for row in (await conn.execute(stmt)).mappings():
                     grouped[row["order_id"]].append(row)
         return grouped
 
-    async def _currencies(self, order_ids: Sequence[str]) -> dict[str, str]:
-        async with self.db.read() as conn:
-            stmt = select(orders_t.c.id, orders_t.c.currency).where(orders_t.c.id.in_(order_ids))
-            return {row.id: row.currency for row in await conn.execute(stmt)}
-
     async def line_items(self, order_ids: Sequence[str]) -> Mapping[str, list[LineItem]]:
         rows = await self._children(lines_t, order_ids, lines_t.c.position)
-        currencies = await self._currencies(list(rows)) if rows else {}
-        return {oid: [mapping.line_from_row(r, currencies[oid]) for r in rs] for oid, rs in rows.items()}
+        return {oid: [mapping.line_from_row(r, r["order_currency"]) for r in rs] for oid, rs in rows.items()}
 
     async def payments(self, order_ids: Sequence[str]) -> Mapping[str, list[Payment]]:
         rows = await self._children(payments_t, order_ids, payments_t.c.position)
-        currencies = await self._currencies(list(rows)) if rows else {}
-        return {oid: [mapping.payment_from_row(r, currencies[oid]) for r in rs] for oid, rs in rows.items()}
+        return {
+            oid: [mapping.payment_from_row(r, r["order_currency"]) for r in rs] for oid, rs in rows.items()
+        }
 
     async def fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
         rows = await self._children(fulfillments_t, order_ids, fulfillments_t.c.position)
