@@ -15,9 +15,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.domain import ids, rules
+from app.domain import fulfillments, ids, payments, rules
 from app.domain.errors import DomainError, ErrorCode, NotFound, invalid
 from app.domain.listing import MAX_IDS, OrderQuery, check_first
+from app.domain.outcomes import BulkItemOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -26,16 +27,32 @@ if TYPE_CHECKING:
     from app.backends.registry import BackendRegistry
     from app.domain.commands import (
         Actor,
+        BulkFulfillment,
         CreateOrder,
         DefineStatus,
+        FulfillmentDraft,
         LineItemDraft,
+        PaymentDraft,
+        PaymentRef,
+        UpdateFulfillment,
         UpdateLineItem,
         UpdateOrder,
     )
     from app.domain.listing import OrderFilter, OrderPage, OrderSort
-    from app.domain.model import CustomStatus, Fulfillment, HistoryEntry, LineItem, Order, Payment
+    from app.domain.model import (
+        CustomStatus,
+        Fulfillment,
+        HistoryEntry,
+        LineItem,
+        Order,
+        Payment,
+        TrackingInfo,
+        TransactionStatus,
+    )
+    from app.domain.outcomes import FulfillmentOutcome, PaymentsOutcome
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 KEY_MAX = 255
 
 
@@ -195,3 +212,99 @@ class OrderService:
 
     async def add_history(self, order_id: str, message: str, actor: Actor) -> Order:
         return await self._for_order(order_id, "orderId").add_history(order_id, message, actor)
+
+    async def add_payments(
+        self, order_id: str, drafts: Sequence[PaymentDraft], actor: Actor
+    ) -> PaymentsOutcome:
+        return await self._for_order(order_id, "orderId").add_payments(order_id, drafts, actor)
+
+    async def update_payment_status(
+        self, order_id: str, payment_id: str, status: TransactionStatus, actor: Actor
+    ) -> PaymentsOutcome:
+        backend = self._for_order(order_id, "orderId")
+        return await backend.update_payment_status(order_id, payment_id, status, actor)
+
+    async def bulk_update_payment_statuses(
+        self, refs: Sequence[PaymentRef], status: TransactionStatus, actor: Actor
+    ) -> list[BulkItemOutcome]:
+        """1..300 refs, applied in order, each on its own; outcomes in the order asked."""
+        return await self._bulk(
+            refs,
+            payments.MAX_BULK,
+            "payments",
+            lambda ref: ref.order_id,
+            lambda backend, items: backend.bulk_update_payment_statuses(items, status, actor),
+        )
+
+    async def refund_payment(
+        self, order_id: str, payment_id: str, amount: Decimal, reason: str | None, actor: Actor
+    ) -> PaymentsOutcome:
+        backend = self._for_order(order_id, "orderId")
+        return await backend.refund_payment(order_id, payment_id, amount, reason, actor)
+
+    async def mark_order_paid(self, order_id: str, actor: Actor) -> Order:
+        return await self._for_order(order_id).mark_order_paid(order_id, actor)
+
+    async def create_fulfillment(
+        self, order_id: str, draft: FulfillmentDraft, actor: Actor
+    ) -> FulfillmentOutcome:
+        return await self._for_order(order_id, "orderId").create_fulfillment(order_id, draft, actor)
+
+    async def update_fulfillment(
+        self, order_id: str, fulfillment_id: str, patch: UpdateFulfillment, actor: Actor
+    ) -> FulfillmentOutcome:
+        backend = self._for_order(order_id, "orderId")
+        return await backend.update_fulfillment(order_id, fulfillment_id, patch, actor)
+
+    async def delete_fulfillment(
+        self, order_id: str, fulfillment_id: str, actor: Actor
+    ) -> FulfillmentOutcome:
+        backend = self._for_order(order_id, "orderId")
+        return await backend.delete_fulfillment(order_id, fulfillment_id, actor)
+
+    async def bulk_create_fulfillments(
+        self, items: Sequence[BulkFulfillment], actor: Actor
+    ) -> list[BulkItemOutcome]:
+        """1..100 fulfillments, applied in order (several may target one order), each on its own."""
+        return await self._bulk(
+            items,
+            fulfillments.MAX_BULK,
+            "input",
+            lambda item: item.order_id,
+            lambda backend, group: backend.bulk_create_fulfillments(group, actor),
+        )
+
+    async def mark_order_sent(self, order_id: str, actor: Actor) -> Order:
+        return await self._for_order(order_id).mark_order_sent(order_id, actor)
+
+    async def mark_order_delivered(self, order_id: str, actor: Actor) -> Order:
+        return await self._for_order(order_id).mark_order_delivered(order_id, actor)
+
+    async def add_order_tracking(self, order_id: str, info: TrackingInfo, actor: Actor) -> FulfillmentOutcome:
+        return await self._for_order(order_id, "orderId").add_order_tracking(order_id, info, actor)
+
+    async def _bulk(
+        self,
+        items: Sequence[Item],
+        limit: int,
+        field: str,
+        order_of: Callable[[Item], str],
+        run: Callable[[OrderBackend, list[tuple[int, Item]]], Awaitable[list[BulkItemOutcome]]],
+    ) -> list[BulkItemOutcome]:
+        """Checks a bulk request's size, then hands each backend its items; outcomes come back in order."""
+        if not items:
+            raise invalid("give at least one item", field)
+        if len(items) > limit:
+            raise DomainError(f"at most {limit} items at once", (field,), ErrorCode.LIMIT_EXCEEDED)
+        by_backend: dict[str, list[tuple[int, Item]]] = defaultdict(list)
+        outcomes: list[BulkItemOutcome] = []
+        for index, item in enumerate(items):
+            source = ids.source_of(order_of(item))
+            if source is None or self.backends.find(source) is None:
+                missing = NotFound("no order has that id", (field, str(index), "orderId"))
+                outcomes.append(BulkItemOutcome(index, error=missing))
+            else:
+                by_backend[source].append((index, item))
+        for source, group in by_backend.items():
+            outcomes += await run(self.backends.get(source), group)
+        return sorted(outcomes, key=lambda o: o.index)

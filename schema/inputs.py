@@ -145,7 +145,7 @@ class CreateOrderInput:
         )
 
 
-def _converted(value: strawberry.Maybe[object]) -> Any:
+def _converted(value: strawberry.Maybe[Any]) -> Any:
     raw = _patch(value)
     to_domain = getattr(raw, "to_domain", None)
     return to_domain() if to_domain else raw
@@ -219,11 +219,17 @@ class TrackingInput:
     shipping_provider: str
     tracking_link: str | None = OMITTED
 
+    def to_domain(self) -> model.TrackingInfo:
+        return model.TrackingInfo(self.tracking_number, self.shipping_provider, opt(self.tracking_link))
+
 
 @strawberry.input
 class OrderPaymentRef:
     order_id: strawberry.ID
     payment_id: strawberry.ID
+
+    def to_domain(self) -> commands.PaymentRef:
+        return commands.PaymentRef(self.order_id, self.payment_id)
 
 
 @strawberry.input
@@ -238,17 +244,31 @@ class FulfillmentInput:
     tracking_info: TrackingInput | None = OMITTED
     status: ShipmentStatus | None = model.ShipmentStatus.PENDING
 
+    def to_domain(self) -> commands.FulfillmentDraft:
+        tracking = opt(self.tracking_info)
+        return commands.FulfillmentDraft(
+            lines=tuple(model.FulfillmentLine(x.line_item_id, x.quantity) for x in self.line_items),
+            tracking=tracking.to_domain() if tracking else None,
+            status=self.status or model.ShipmentStatus.PENDING,
+        )
+
 
 @strawberry.input
 class UpdateFulfillmentInput:
-    status: ShipmentStatus | None = OMITTED
-    tracking_info: TrackingInput | None = OMITTED
+    status: strawberry.Maybe[ShipmentStatus | None]
+    tracking_info: strawberry.Maybe[TrackingInput | None]
+
+    def to_domain(self) -> commands.UpdateFulfillment:
+        return commands.UpdateFulfillment(status=_patch(self.status), tracking=_converted(self.tracking_info))
 
 
 @strawberry.input
 class BulkFulfillmentInput:
     order_id: strawberry.ID
     fulfillment: FulfillmentInput
+
+    def to_domain(self) -> commands.BulkFulfillment:
+        return commands.BulkFulfillment(self.order_id, self.fulfillment.to_domain())
 
 
 @strawberry.input

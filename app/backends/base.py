@@ -10,17 +10,33 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from decimal import Decimal
 
     from app.domain.commands import (
         Actor,
+        BulkFulfillment,
         CreateOrder,
         DefineStatus,
+        FulfillmentDraft,
         LineItemDraft,
+        PaymentDraft,
+        PaymentRef,
+        UpdateFulfillment,
         UpdateLineItem,
         UpdateOrder,
     )
     from app.domain.listing import OrderFilter, OrderPage, OrderQuery
-    from app.domain.model import CustomStatus, Fulfillment, HistoryEntry, LineItem, Order, Payment
+    from app.domain.model import (
+        CustomStatus,
+        Fulfillment,
+        HistoryEntry,
+        LineItem,
+        Order,
+        Payment,
+        TrackingInfo,
+        TransactionStatus,
+    )
+    from app.domain.outcomes import BulkItemOutcome, FulfillmentOutcome, PaymentsOutcome
 
 
 class OrderBackend(Protocol):
@@ -59,3 +75,41 @@ class OrderBackend(Protocol):
     ) -> Order: ...
     async def remove_line_item(self, order_id: str, line_id: str, actor: Actor) -> Order: ...
     async def add_history(self, order_id: str, message: str, actor: Actor) -> Order: ...
+
+    async def add_payments(
+        self, order_id: str, drafts: Sequence[PaymentDraft], actor: Actor
+    ) -> PaymentsOutcome: ...
+    async def update_payment_status(
+        self, order_id: str, payment_id: str, status: TransactionStatus, actor: Actor
+    ) -> PaymentsOutcome: ...
+    async def bulk_update_payment_statuses(
+        self, refs: Sequence[tuple[int, PaymentRef]], status: TransactionStatus, actor: Actor
+    ) -> list[BulkItemOutcome]:
+        """Each (index in the request, ref) succeeds or fails on its own; one outcome per ref."""
+        ...
+
+    async def refund_payment(
+        self, order_id: str, payment_id: str, amount: Decimal, reason: str | None, actor: Actor
+    ) -> PaymentsOutcome: ...
+    async def mark_order_paid(self, order_id: str, actor: Actor) -> Order: ...
+
+    async def create_fulfillment(
+        self, order_id: str, draft: FulfillmentDraft, actor: Actor
+    ) -> FulfillmentOutcome: ...
+    async def update_fulfillment(
+        self, order_id: str, fulfillment_id: str, patch: UpdateFulfillment, actor: Actor
+    ) -> FulfillmentOutcome: ...
+    async def delete_fulfillment(
+        self, order_id: str, fulfillment_id: str, actor: Actor
+    ) -> FulfillmentOutcome: ...
+    async def bulk_create_fulfillments(
+        self, items: Sequence[tuple[int, BulkFulfillment]], actor: Actor
+    ) -> list[BulkItemOutcome]:
+        """Each (index in the request, item) succeeds or fails on its own; one outcome per item."""
+        ...
+
+    async def mark_order_sent(self, order_id: str, actor: Actor) -> Order: ...
+    async def mark_order_delivered(self, order_id: str, actor: Actor) -> Order: ...
+    async def add_order_tracking(
+        self, order_id: str, info: TrackingInfo, actor: Actor
+    ) -> FulfillmentOutcome: ...

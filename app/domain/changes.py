@@ -7,6 +7,7 @@ by exactly one and stamps `updatedAt`; one that would alter nothing returns `Non
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -33,7 +34,7 @@ from app.domain.money import ZERO
 from app.domain.transitions import Operation, check_allowed, check_transition
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Sequence
     from datetime import datetime
 
     from app.domain.commands import CreateOrder, PaymentDraft, UpdateLineItem, UpdateOrder
@@ -58,13 +59,29 @@ class Change:
     aggregate: OrderAggregate
     history: list[HistoryEntry] = field(default_factory=list)
     events: list[tuple[EventType, str | None]] = field(default_factory=list)
+    touched: tuple[str, ...] = ()
 
     @property
     def order(self) -> Order:
         return self.aggregate.order
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one step of a change did to the aggregate: its records, and the child ids it created or changed.
+
+    A step mutates the aggregate in place and writes nothing; no records means it changed nothing.
+    """
+
+    records: list[Record]
+    touched: tuple[str, ...] = ()
+
+
+Step = Callable[[OrderAggregate, ChangeContext], Applied]
+
+
 def _commit(agg: OrderAggregate, ctx: ChangeContext, records: list[Record], *, first: bool = False) -> Change:
+    """Bumps the revision, recomputes the derived fields and writes the history; one event per type."""
     if not first:
         agg.order = replace(agg.order, revision=agg.order.revision + 1, updated_at=ctx.now)
     totals.recompute(agg)
@@ -72,9 +89,42 @@ def _commit(agg: OrderAggregate, ctx: ChangeContext, records: list[Record], *, f
     for kind, message, event in records:
         entry = HistoryEntry(ctx.new_id("HistoryEntry"), kind, message, ctx.author, ctx.now)
         change.history.append(entry)
-        if event is not None:
+        if event is not None and all(event is not seen for seen, _ in change.events):
             change.events.append((event, entry.id))
     return change
+
+
+def finish(agg: OrderAggregate, ctx: ChangeContext, applied: Applied) -> Change | None:
+    """The change of one step, or None when the step changed nothing."""
+    if not applied.records:
+        return None
+    change = _commit(agg, ctx, applied.records)
+    change.touched = applied.touched
+    return change
+
+
+def apply_each(
+    agg: OrderAggregate, steps: Sequence[Step], ctx: ChangeContext
+) -> tuple[Change | None, list[Applied | DomainError]]:
+    """Applies steps in order, each on its own: a refused step leaves the aggregate as it found it.
+
+    The steps that succeed make one change (one revision, one event per type), as one mutation does.
+    """
+    outcomes: list[Applied | DomainError] = []
+    records: list[Record] = []
+    for step in steps:
+        saved = OrderAggregate(agg.order, list(agg.line_items), list(agg.payments), list(agg.fulfillments))
+        try:
+            applied = step(agg, ctx)
+        except DomainError as err:
+            agg.order, agg.line_items = saved.order, saved.line_items
+            agg.payments, agg.fulfillments = saved.payments, saved.fulfillments
+            outcomes.append(err)
+            continue
+        totals.recompute(agg)
+        records += applied.records
+        outcomes.append(applied)
+    return (_commit(agg, ctx, records) if records else None), outcomes
 
 
 def _line(draft: LineItemDraft, line_id: str, currency: str) -> LineItem:
@@ -94,7 +144,8 @@ def _line(draft: LineItemDraft, line_id: str, currency: str) -> LineItem:
     )
 
 
-def _payment(draft: PaymentDraft, payment_id: str, now: datetime) -> Payment:
+def new_payment(draft: PaymentDraft, payment_id: str, now: datetime) -> Payment:
+    """A payment from a checked draft; createdAt defaults to now (it may be back-dated)."""
     created = draft.created_at or now
     return Payment(
         id=payment_id,
@@ -136,7 +187,7 @@ def new_order(cmd: CreateOrder, ctx: ChangeContext, order_id: str, number: str, 
     agg = OrderAggregate(
         order=order,
         line_items=[_line(d, ctx.new_id("LineItem"), cmd.currency) for d in cmd.line_items],
-        payments=[_payment(p, ctx.new_id("Payment"), ctx.now) for p in cmd.payments],
+        payments=[new_payment(p, ctx.new_id("Payment"), ctx.now) for p in cmd.payments],
     )
     origin = f" (recorded from external order {cmd.external_id})" if cmd.external_id else ""
     records: list[Record] = [

@@ -10,7 +10,16 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Final, TypeAlias, TypeVar, Union
 
-from app.domain.model import Address, Buyer, OrderStatus, ShippingLine, TransactionStatus
+from app.domain.model import (
+    Address,
+    Buyer,
+    FulfillmentLine,
+    OrderStatus,
+    ShipmentStatus,
+    ShippingLine,
+    TrackingInfo,
+    TransactionStatus,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -95,6 +104,35 @@ class UpdateLineItem:
     price: Patch[Decimal] = UNSET
     discount: Patch[Decimal] = UNSET
     tax_rate: Patch[Decimal] = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRef:
+    """One payment of one order, as bulk payment operations name them."""
+
+    order_id: str
+    payment_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentDraft:
+    lines: tuple[FulfillmentLine, ...]
+    tracking: TrackingInfo | None = None
+    status: ShipmentStatus = ShipmentStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFulfillment:
+    status: Patch[ShipmentStatus | None] = UNSET
+    tracking: Patch[TrackingInfo | None] = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class BulkFulfillment:
+    """One item of a bulk fulfillment request."""
+
+    order_id: str
+    fulfillment: FulfillmentDraft
 
 
 @dataclass(frozen=True, slots=True)

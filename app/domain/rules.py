@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from app.domain.countries import is_country_code
 from app.domain.currencies import minor_unit
 from app.domain.errors import DomainError, ErrorCode, invalid
-from app.domain.model import Address, Buyer, OrderStatus, ShippingLine
+from app.domain.model import Address, Buyer, OrderStatus, ShippingLine, TransactionStatus
 from app.domain.money import check_amount
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ TAX_RATE_DIGITS = 6
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 P = ParamSpec("P")
 R = TypeVar("R")
+_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f/?#@]+(?:[/?#][^\s\x00-\x1f\x7f]*)?\Z", re.IGNORECASE)
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 
 
@@ -60,11 +61,11 @@ def required_text(value: str, field: str, *, limit: int = NAME_MAX) -> str:
 
 
 def url(value: str | None, field: str) -> str | None:
-    """An http(s) URL, or None."""
+    """An absolute http(s) URL with a host and no whitespace or control characters, or None."""
     if value is None:
         return None
     text(value, field, limit=URL_MAX)
-    if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
+    if not _URL.match(value):
         raise invalid(f"{field} must be an http(s) URL", field)
     return value
 
@@ -157,8 +158,10 @@ def line_item(draft: LineItemDraft, cur: str) -> LineItemDraft:
 
 
 def payment(draft: PaymentDraft, cur: str, now: datetime) -> PaymentDraft:
-    """A checked payment: amount > 0, method not blank, createdAt not in the future."""
+    """A checked payment: amount > 0, method not blank, createdAt not in the future, not born refunded."""
     amount = check_amount(draft.amount, cur, "amount", positive=True)
+    if draft.status in (TransactionStatus.REFUNDED, TransactionStatus.PARTIALLY_REFUNDED):
+        raise invalid("a new payment cannot be refunded yet: add it, then refund it", "status")
     required_text(draft.method, "method", limit=SHORT_MAX)
     text(draft.provider_transaction_id, "providerTransactionId")
     created = aware(draft.created_at, "createdAt")

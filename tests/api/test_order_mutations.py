@@ -332,16 +332,7 @@ async def test_unknown_order_ids_are_not_found(gateway: Gateway) -> None:
         assert result["userErrors"][0]["code"] == "NOT_FOUND"
 
 
-async def test_operations_of_later_features_answer_unsupported(gateway: Gateway) -> None:
-    order = await gateway.create()
-    result = await gateway.query(
-        "mutation($id: ID!) { markOrderPaid(id: $id) { order { id } userErrors { code } } "
-        'addOrderTracking(orderId: $id, input: {trackingNumber: "1", shippingProvider: "fedex"}) '
-        "{ userErrors { code } } }",
-        {"id": order["id"]},
-    )
-    assert result["markOrderPaid"]["userErrors"] == [{"code": "UNSUPPORTED_BY_BACKEND"}]
-    assert result["addOrderTracking"]["userErrors"] == [{"code": "UNSUPPORTED_BY_BACKEND"}]
+async def test_the_event_log_answers_unsupported_until_it_is_served(gateway: Gateway) -> None:
     errors = await gateway.errors("{ orderEventLog { edges { cursor } } }")
     assert errors[0]["extensions"]["code"] == "UNSUPPORTED_BY_BACKEND"
 

@@ -7,7 +7,8 @@ decide, then write the order row, the changed children, the history entries and 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +26,16 @@ from app.backends.local.tables import (
     PaymentRow,
     StatusRow,
 )
-from app.domain import changes, ids
-from app.domain.changes import ChangeContext
+from app.domain import changes, fulfillments, ids, payments
+from app.domain.changes import ChangeContext, Step
 from app.domain.errors import DomainError, ErrorCode, NotFound, invalid
 from app.domain.listing import OrderPage
 from app.domain.model import OrderAggregate
+from app.domain.outcomes import BulkItemOutcome, FulfillmentOutcome, PaymentsOutcome
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
+    from decimal import Decimal
 
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,14 +44,28 @@ if TYPE_CHECKING:
     from app.domain.changes import Change
     from app.domain.commands import (
         Actor,
+        BulkFulfillment,
         CreateOrder,
         DefineStatus,
+        FulfillmentDraft,
         LineItemDraft,
+        PaymentDraft,
+        PaymentRef,
+        UpdateFulfillment,
         UpdateLineItem,
         UpdateOrder,
     )
     from app.domain.listing import OrderFilter, OrderQuery
-    from app.domain.model import CustomStatus, Fulfillment, HistoryEntry, LineItem, Order, Payment
+    from app.domain.model import (
+        CustomStatus,
+        Fulfillment,
+        HistoryEntry,
+        LineItem,
+        Order,
+        Payment,
+        TrackingInfo,
+        TransactionStatus,
+    )
 
 SOURCE = "local"
 FIRST_NUMBER = 10001
@@ -64,6 +81,42 @@ counters_t: Table = CounterRow.__table__  # type: ignore[attr-defined]
 idempotency_t: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
 
 Decide = Callable[[OrderAggregate, ChangeContext], "Change | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    """An order before and after one change (`change` is None when nothing changed)."""
+
+    before: OrderAggregate
+    after: OrderAggregate
+    change: Change | None
+
+    def payments(self, payment_ids: Sequence[str]) -> PaymentsOutcome:
+        by_id = {p.id: p for p in self.after.payments}
+        return PaymentsOutcome(self.after.order, tuple(by_id[i] for i in payment_ids))
+
+    def fulfillment(self, fulfillment_id: str | None) -> FulfillmentOutcome:
+        found = [f for f in (*self.after.fulfillments, *self.before.fulfillments) if f.id == fulfillment_id]
+        return FulfillmentOutcome(self.after.order, found[0] if found else None)
+
+    @property
+    def touched(self) -> tuple[str, ...]:
+        return self.change.touched if self.change else ()
+
+
+@dataclass(frozen=True, slots=True)
+class BulkStep:
+    """One item of a bulk request as a step on its order; `prefix` is where the item sits in the request."""
+
+    index: int
+    order_id: str
+    step: Step
+    prefix: tuple[str, ...]
+    order_field: tuple[str, ...]
+
+
+def _copy(agg: OrderAggregate) -> OrderAggregate:
+    return OrderAggregate(agg.order, list(agg.line_items), list(agg.payments), list(agg.fulfillments))
 
 
 def utcnow() -> datetime:
@@ -242,51 +295,97 @@ class LocalBackend:
             raise NotFound("no order status has that id", field)
         return mapping.status_from_row(row)
 
-    async def _load(self, conn: AsyncConnection, order_id: str) -> OrderAggregate:
-        stmt = select(orders_t).where(orders_t.c.id == order_id).with_for_update()
-        row = (await conn.execute(stmt)).mappings().first()
-        if row is None:
-            raise NotFound("no order has that id", ("id",))
-        order = mapping.order_from_row(row)
-        cur = order.currency
+    async def _load(self, conn: AsyncConnection, order_ids: Sequence[str]) -> dict[str, OrderAggregate]:
+        """The aggregates of `order_ids` (row-locked where the database can), in four statements."""
+        stmt = select(orders_t).where(orders_t.c.id.in_(order_ids)).with_for_update()
+        aggs = {
+            row["id"]: OrderAggregate(mapping.order_from_row(row))
+            for row in (await conn.execute(stmt)).mappings()
+        }
+        if not aggs:
+            return aggs
 
         async def children(table: Table) -> list[Any]:
-            stmt = select(table).where(table.c.order_id == order_id).order_by(table.c.position)
+            stmt = (
+                select(table).where(table.c.order_id.in_(aggs)).order_by(table.c.order_id, table.c.position)
+            )
             return list((await conn.execute(stmt)).mappings())
 
-        return OrderAggregate(
-            order=order,
-            line_items=[mapping.line_from_row(r, cur) for r in await children(lines_t)],
-            payments=[mapping.payment_from_row(r, cur) for r in await children(payments_t)],
-            fulfillments=[mapping.fulfillment_from_row(r) for r in await children(fulfillments_t)],
-        )
+        for row in await children(lines_t):
+            agg = aggs[row["order_id"]]
+            agg.line_items.append(mapping.line_from_row(row, agg.order.currency))
+        for row in await children(payments_t):
+            agg = aggs[row["order_id"]]
+            agg.payments.append(mapping.payment_from_row(row, agg.order.currency))
+        for row in await children(fulfillments_t):
+            aggs[row["order_id"]].fulfillments.append(mapping.fulfillment_from_row(row))
+        return aggs
 
-    async def _change(self, order_id: str, decide: Decide, actor: Actor, field: str = "id") -> Order:
+    async def _apply(self, order_id: str, decide: Decide, actor: Actor, field: str = "id") -> ChangeResult:
+        """Runs one change in one write transaction; returns the aggregate before and after it."""
         if ids.source_of(order_id) != SOURCE:
             raise NotFound("no order has that id", (field,))
         async with self.db.write() as conn:
-            try:
-                agg = await self._load(conn, order_id)
-            except NotFound as err:
-                raise NotFound(err.message, (field,)) from None
-            before = OrderAggregate(
-                agg.order, list(agg.line_items), list(agg.payments), list(agg.fulfillments)
-            )
+            agg = (await self._load(conn, [order_id])).get(order_id)
+            if agg is None:
+                raise NotFound("no order has that id", (field,))
+            before = _copy(agg)
             change = decide(agg, self._context(actor))
-            if change is None:
-                return before.order
-            stmt = (
-                update(orders_t)
-                .where(orders_t.c.id == order_id, orders_t.c.revision == before.order.revision)
-                .values(mapping.order_to_row(change.aggregate))
-            )
-            if (await conn.execute(stmt)).rowcount != 1:
-                raise DomainError(
-                    "the order changed meanwhile; try again", (field,), ErrorCode.REVISION_MISMATCH
-                )
-            await self._write_children(conn, before, change.aggregate)
-            await self._write_records(conn, change)
-        return change.order
+            if change is not None:
+                await self._persist(conn, before, change, field)
+        return ChangeResult(before, change.aggregate if change else before, change)
+
+    async def _change(self, order_id: str, decide: Decide, actor: Actor, field: str = "id") -> Order:
+        return (await self._apply(order_id, decide, actor, field)).after.order
+
+    async def _step(self, order_id: str, step: Step, actor: Actor, field: str = "id") -> ChangeResult:
+        return await self._apply(
+            order_id, lambda agg, ctx: changes.finish(agg, ctx, step(agg, ctx)), actor, field
+        )
+
+    async def _persist(
+        self, conn: AsyncConnection, before: OrderAggregate, change: Change, field: str
+    ) -> None:
+        stmt = (
+            update(orders_t)
+            .where(orders_t.c.id == before.order.id, orders_t.c.revision == before.order.revision)
+            .values(mapping.order_to_row(change.aggregate))
+        )
+        if (await conn.execute(stmt)).rowcount != 1:
+            raise DomainError("the order changed meanwhile; try again", (field,), ErrorCode.REVISION_MISMATCH)
+        await self._write_children(conn, before, change.aggregate)
+        await self._write_records(conn, change)
+
+    async def _bulk(self, items: Sequence[BulkStep], actor: Actor) -> list[BulkItemOutcome]:
+        """Bulk items in one transaction: each order's items applied in turn, each succeeding on its own."""
+        by_order: dict[str, list[BulkStep]] = defaultdict(list)
+        for item in items:
+            by_order[item.order_id].append(item)
+        outcomes: list[BulkItemOutcome] = []
+        async with self.db.write() as conn:
+            local = [oid for oid in by_order if ids.source_of(oid) == SOURCE]
+            aggs = await self._load(conn, local) if local else {}
+            ctx = self._context(actor)
+            for order_id, group in by_order.items():
+                agg = aggs.get(order_id)
+                if agg is None:
+                    outcomes += [
+                        BulkItemOutcome(i.index, error=NotFound("no order has that id", i.order_field))
+                        for i in group
+                    ]
+                    continue
+                before = _copy(agg)
+                change, results = changes.apply_each(agg, [i.step for i in group], ctx)
+                if change is not None:
+                    await self._persist(conn, before, change, "orderId")
+                for item, result in zip(group, results, strict=True):
+                    if isinstance(result, DomainError):
+                        where = item.prefix if result.field else item.order_field
+                        outcomes.append(BulkItemOutcome(item.index, error=result.at(*where)))
+                    else:
+                        touched = next(iter(result.touched), None)
+                        outcomes.append(BulkItemOutcome(item.index, agg.order, touched))
+        return sorted(outcomes, key=lambda o: o.index)
 
     async def _write_children(
         self, conn: AsyncConnection, before: OrderAggregate, after: OrderAggregate
@@ -388,6 +487,115 @@ class LocalBackend:
         return await self._change(
             order_id, lambda agg, ctx: changes.add_history(agg, message, ctx), actor, "orderId"
         )
+
+    async def add_payments(
+        self, order_id: str, drafts: Sequence[PaymentDraft], actor: Actor
+    ) -> PaymentsOutcome:
+        result = await self._step(order_id, lambda agg, ctx: payments.add(agg, drafts, ctx), actor, "orderId")
+        return result.payments(result.touched)
+
+    async def update_payment_status(
+        self, order_id: str, payment_id: str, status: TransactionStatus, actor: Actor
+    ) -> PaymentsOutcome:
+        result = await self._step(
+            order_id, lambda agg, ctx: payments.set_status(agg, payment_id, status, ctx), actor, "orderId"
+        )
+        return result.payments([payment_id])
+
+    async def bulk_update_payment_statuses(
+        self, refs: Sequence[tuple[int, PaymentRef]], status: TransactionStatus, actor: Actor
+    ) -> list[BulkItemOutcome]:
+        def step(ref: PaymentRef) -> Step:
+            return lambda agg, ctx: payments.set_status(agg, ref.payment_id, status, ctx)
+
+        return await self._bulk(
+            [
+                BulkStep(i, ref.order_id, step(ref), ("payments", str(i)), ("payments", str(i), "orderId"))
+                for i, ref in refs
+            ],
+            actor,
+        )
+
+    async def refund_payment(
+        self, order_id: str, payment_id: str, amount: Decimal, reason: str | None, actor: Actor
+    ) -> PaymentsOutcome:
+        result = await self._step(
+            order_id,
+            lambda agg, ctx: payments.refund(agg, payment_id, amount, reason, ctx),
+            actor,
+            "orderId",
+        )
+        return result.payments([payment_id])
+
+    async def mark_order_paid(self, order_id: str, actor: Actor) -> Order:
+        return (await self._step(order_id, payments.mark_paid, actor)).after.order
+
+    async def create_fulfillment(
+        self, order_id: str, draft: FulfillmentDraft, actor: Actor
+    ) -> FulfillmentOutcome:
+        result = await self._step(
+            order_id, lambda agg, ctx: _under("input", fulfillments.create, agg, draft, ctx), actor, "orderId"
+        )
+        return result.fulfillment(result.touched[0])
+
+    async def update_fulfillment(
+        self, order_id: str, fulfillment_id: str, patch: UpdateFulfillment, actor: Actor
+    ) -> FulfillmentOutcome:
+        result = await self._step(
+            order_id,
+            lambda agg, ctx: _under("input", fulfillments.update, agg, fulfillment_id, patch, ctx),
+            actor,
+            "orderId",
+        )
+        return result.fulfillment(fulfillment_id)
+
+    async def delete_fulfillment(
+        self, order_id: str, fulfillment_id: str, actor: Actor
+    ) -> FulfillmentOutcome:
+        result = await self._step(
+            order_id, lambda agg, ctx: fulfillments.delete(agg, fulfillment_id, ctx), actor, "orderId"
+        )
+        return result.fulfillment(fulfillment_id)
+
+    async def bulk_create_fulfillments(
+        self, items: Sequence[tuple[int, BulkFulfillment]], actor: Actor
+    ) -> list[BulkItemOutcome]:
+        def step(draft: FulfillmentDraft) -> Step:
+            return lambda agg, ctx: fulfillments.create(agg, draft, ctx)
+
+        return await self._bulk(
+            [
+                BulkStep(
+                    i,
+                    item.order_id,
+                    step(item.fulfillment),
+                    ("input", str(i), "fulfillment"),
+                    ("input", str(i), "orderId"),
+                )
+                for i, item in items
+            ],
+            actor,
+        )
+
+    async def mark_order_sent(self, order_id: str, actor: Actor) -> Order:
+        return (await self._step(order_id, fulfillments.mark_sent, actor)).after.order
+
+    async def mark_order_delivered(self, order_id: str, actor: Actor) -> Order:
+        return (await self._step(order_id, fulfillments.mark_delivered, actor)).after.order
+
+    async def add_order_tracking(self, order_id: str, info: TrackingInfo, actor: Actor) -> FulfillmentOutcome:
+        result = await self._step(
+            order_id, lambda agg, ctx: fulfillments.add_tracking(agg, info, ctx), actor, "orderId"
+        )
+        return result.fulfillment(result.touched[0])
+
+
+def _under(prefix: str, step: Callable[..., changes.Applied], *args: Any) -> changes.Applied:
+    """Runs a step whose errors are relative to one argument, placing them under that argument's name."""
+    try:
+        return step(*args)
+    except DomainError as err:
+        raise (err.at(prefix) if err.field else err) from None
 
 
 async def _sync(
