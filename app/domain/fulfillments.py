@@ -140,14 +140,16 @@ def update(agg: OrderAggregate, fulfillment_id: str, patch: UpdateFulfillment, c
     status, info = f.status, f.tracking
     if patch.status is not UNSET:
         if patch.status is None:
-            raise invalid("status cannot be null", "status")
+            raise invalid("status cannot be null", "input", "status")
         status = patch.status
         if STAGE[status] < STAGE[f.status]:
-            raise bad_transition(f"a fulfillment cannot go back from {f.status} to {status}", "status")
+            raise bad_transition(
+                f"a fulfillment cannot go back from {f.status} to {status}", "input", "status"
+            )
         if status is not f.status:
             records.append((HistoryKind.FULFILLMENT_UPDATED, f"Fulfillment {f.status} → {status}", EVENT))
     if patch.tracking is not UNSET:
-        info = _checked_tracking(patch.tracking, "trackingInfo")
+        info = _checked_tracking(patch.tracking, "input", "trackingInfo")
         if info != f.tracking:
             if info is None:
                 records.append((HistoryKind.FULFILLMENT_UPDATED, "Tracking removed", EVENT))

@@ -543,7 +543,7 @@ class LocalBackend:
     ) -> FulfillmentOutcome:
         result = await self._step(
             order_id,
-            lambda agg, ctx: _under("input", fulfillments.update, agg, fulfillment_id, patch, ctx),
+            lambda agg, ctx: fulfillments.update(agg, fulfillment_id, patch, ctx),
             actor,
             "orderId",
         )
