@@ -7,23 +7,51 @@ from tests.conftest import Gateway
 PAGE = """query($first: Int) { orders(first: $first) {
   totalCount
   nodes { id customStatus { name } lineItems { id productName } history { kind }
-          payments { id } fulfillments { id lineItems { quantity lineItem { id } } } balance { due } }
+          payments { id amount status refundedAmount }
+          fulfillments { id status trackingInfo { trackingLink } lineItems { quantity lineItem { id } } }
+          balance { paid refunded due } }
 } }"""
+
+
+BULK = """mutation($input: [BulkFulfillmentInput!]!) {
+  bulkCreateFulfillments(input: $input) { bulkActionMetadata { totalSuccesses } } }"""
 
 
 async def statements_for(gateway: Gateway, first: int) -> int:
     before = gateway.statements
     data = await gateway.query(PAGE, {"first": first})
-    assert len(data["orders"]["nodes"]) == first
+    nodes = data["orders"]["nodes"]
+    assert len(nodes) == first
+    assert all(len(n["payments"]) == 2 and len(n["fulfillments"]) == 1 for n in nodes)
+    assert all(n["fulfillments"][0]["lineItems"][1]["lineItem"] for n in nodes)
     return gateway.statements - before
 
 
 async def test_a_page_of_100_costs_what_a_page_of_1_costs(gateway: Gateway) -> None:
     status = await gateway.query('mutation { defineOrderStatus(input: {name: "Packed"}) { status { id } } }')
     status_id = status["defineOrderStatus"]["status"]["id"]
+    orders = []
     for i in range(100):
         lines = [{"productName": f"Item {i}-{j}", "quantity": 1, "price": "1.00"} for j in range(3)]
-        await gateway.create(lineItems=lines, customStatusId=status_id if i % 2 else None)
+        payments = [{"amount": "1.00", "method": "CARD"}, {"amount": "2.00", "method": "CASH"}]
+        orders.append(
+            await gateway.create(
+                lineItems=lines, payments=payments, customStatusId=status_id if i % 2 else None
+            )
+        )
+    tracking = {"trackingNumber": "1Z", "shippingProvider": "ups"}
+    bulk = [
+        {
+            "orderId": order["id"],
+            "fulfillment": {
+                "lineItems": [{"lineItemId": line["id"], "quantity": 1} for line in order["lineItems"][:2]],
+                "trackingInfo": tracking,
+            },
+        }
+        for order in orders
+    ]
+    created = await gateway.query(BULK, {"input": bulk})
+    assert created["bulkCreateFulfillments"]["bulkActionMetadata"]["totalSuccesses"] == 100
     one = await statements_for(gateway, 1)
     hundred = await statements_for(gateway, 100)
     assert one == hundred
