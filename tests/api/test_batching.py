@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import Gateway
 
 PAGE = """query($first: Int) { orders(first: $first) {
@@ -56,3 +58,23 @@ async def test_a_page_of_100_costs_what_a_page_of_1_costs(gateway: Gateway) -> N
     hundred = await statements_for(gateway, 100)
     assert one == hundred
     assert hundred <= 16  # page, count, and one batch per nested list (each in its own short transaction)
+
+
+async def test_a_bulk_of_100_orders_writes_with_what_a_bulk_of_1_costs(gateway: Gateway) -> None:
+    lines = [{"productName": "Crate", "quantity": 1000, "price": "1.00"}]
+    orders = [
+        await gateway.create(lineItems=lines, payments=[{"amount": "1.00", "method": "CARD"}])
+        for _ in range(101)
+    ]
+
+    def item(order: dict[str, Any]) -> dict[str, Any]:
+        line = order["lineItems"][0]["id"]
+        return {"orderId": order["id"], "fulfillment": {"lineItems": [{"lineItemId": line, "quantity": 1}]}}
+
+    async def statements_for_bulk(group: list[dict[str, Any]]) -> int:
+        before = gateway.statements
+        data = await gateway.query(BULK, {"input": [item(order) for order in group]})
+        assert data["bulkCreateFulfillments"]["bulkActionMetadata"]["totalSuccesses"] == len(group)
+        return gateway.statements - before
+
+    assert await statements_for_bulk(orders[:1]) == await statements_for_bulk(orders[1:])

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from app.backends.local import mapping, queries
+from app.backends.local import mapping, persistence, queries
 from app.backends.local.tables import (
     CounterRow,
     EventRow,
@@ -113,10 +113,6 @@ class BulkStep:
     step: Step
     prefix: tuple[str, ...]
     order_field: tuple[str, ...]
-
-
-def _copy(agg: OrderAggregate) -> OrderAggregate:
-    return OrderAggregate(agg.order, list(agg.line_items), list(agg.payments), list(agg.fulfillments))
 
 
 def utcnow() -> datetime:
@@ -263,9 +259,7 @@ class LocalBackend:
             number = await self._next_number(conn)
             ctx = self._context(actor)
             change = changes.new_order(cmd, ctx, ids.new_local("Order"), str(number), SOURCE)
-            await conn.execute(insert(orders_t).values(mapping.order_to_row(change.aggregate)))
-            await self._write_children(conn, OrderAggregate(change.order), change.aggregate)
-            await self._write_records(conn, change)
+            await persistence.insert_new(conn, change)
             if key is not None:
                 await conn.execute(
                     insert(idempotency_t).values(
@@ -295,44 +289,18 @@ class LocalBackend:
             raise NotFound("no order status has that id", field)
         return mapping.status_from_row(row)
 
-    async def _load(self, conn: AsyncConnection, order_ids: Sequence[str]) -> dict[str, OrderAggregate]:
-        """The aggregates of `order_ids` (row-locked where the database can), in four statements."""
-        stmt = select(orders_t).where(orders_t.c.id.in_(order_ids)).with_for_update()
-        aggs = {
-            row["id"]: OrderAggregate(mapping.order_from_row(row))
-            for row in (await conn.execute(stmt)).mappings()
-        }
-        if not aggs:
-            return aggs
-
-        async def children(table: Table) -> list[Any]:
-            stmt = (
-                select(table).where(table.c.order_id.in_(aggs)).order_by(table.c.order_id, table.c.position)
-            )
-            return list((await conn.execute(stmt)).mappings())
-
-        for row in await children(lines_t):
-            agg = aggs[row["order_id"]]
-            agg.line_items.append(mapping.line_from_row(row, agg.order.currency))
-        for row in await children(payments_t):
-            agg = aggs[row["order_id"]]
-            agg.payments.append(mapping.payment_from_row(row, agg.order.currency))
-        for row in await children(fulfillments_t):
-            aggs[row["order_id"]].fulfillments.append(mapping.fulfillment_from_row(row))
-        return aggs
-
     async def _apply(self, order_id: str, decide: Decide, actor: Actor, field: str = "id") -> ChangeResult:
         """Runs one change in one write transaction; returns the aggregate before and after it."""
         if ids.source_of(order_id) != SOURCE:
             raise NotFound("no order has that id", (field,))
         async with self.db.write() as conn:
-            agg = (await self._load(conn, [order_id])).get(order_id)
-            if agg is None:
+            loaded = await persistence.load(conn, [order_id])
+            if order_id not in loaded.aggregates:
                 raise NotFound("no order has that id", (field,))
-            before = _copy(agg)
-            change = decide(agg, self._context(actor))
+            before = loaded.before(order_id)
+            change = decide(loaded.aggregates[order_id], self._context(actor))
             if change is not None:
-                await self._persist(conn, before, change, field)
+                await persistence.save(conn, [(before, change)], loaded, field)
         return ChangeResult(before, change.aggregate if change else before, change)
 
     async def _change(self, order_id: str, decide: Decide, actor: Actor, field: str = "id") -> Order:
@@ -343,19 +311,6 @@ class LocalBackend:
             order_id, lambda agg, ctx: changes.finish(agg, ctx, step(agg, ctx)), actor, field
         )
 
-    async def _persist(
-        self, conn: AsyncConnection, before: OrderAggregate, change: Change, field: str
-    ) -> None:
-        stmt = (
-            update(orders_t)
-            .where(orders_t.c.id == before.order.id, orders_t.c.revision == before.order.revision)
-            .values(mapping.order_to_row(change.aggregate))
-        )
-        if (await conn.execute(stmt)).rowcount != 1:
-            raise DomainError("the order changed meanwhile; try again", (field,), ErrorCode.REVISION_MISMATCH)
-        await self._write_children(conn, before, change.aggregate)
-        await self._write_records(conn, change)
-
     async def _bulk(self, items: Sequence[BulkStep], actor: Actor) -> list[BulkItemOutcome]:
         """Bulk items in one transaction: each order's items applied in turn, each succeeding on its own."""
         by_order: dict[str, list[BulkStep]] = defaultdict(list)
@@ -363,21 +318,20 @@ class LocalBackend:
             by_order[item.order_id].append(item)
         outcomes: list[BulkItemOutcome] = []
         async with self.db.write() as conn:
-            local = [oid for oid in by_order if ids.source_of(oid) == SOURCE]
-            aggs = await self._load(conn, local) if local else {}
+            loaded = await persistence.load(conn, [oid for oid in by_order if ids.source_of(oid) == SOURCE])
             ctx = self._context(actor)
+            changed: list[tuple[OrderAggregate, Change]] = []
             for order_id, group in by_order.items():
-                agg = aggs.get(order_id)
-                if agg is None:
+                if order_id not in loaded.aggregates:
                     outcomes += [
                         BulkItemOutcome(i.index, error=NotFound("no order has that id", i.order_field))
                         for i in group
                     ]
                     continue
-                before = _copy(agg)
+                before, agg = loaded.before(order_id), loaded.aggregates[order_id]
                 change, results = changes.apply_each(agg, [i.step for i in group], ctx)
                 if change is not None:
-                    await self._persist(conn, before, change, "orderId")
+                    changed.append((before, change))
                 for item, result in zip(group, results, strict=True):
                     if isinstance(result, DomainError):
                         where = item.prefix if result.field else item.order_field
@@ -385,57 +339,8 @@ class LocalBackend:
                     else:
                         touched = next(iter(result.touched), None)
                         outcomes.append(BulkItemOutcome(item.index, agg.order, touched))
+            await persistence.save(conn, changed, loaded, "orderId")
         return sorted(outcomes, key=lambda o: o.index)
-
-    async def _write_children(
-        self, conn: AsyncConnection, before: OrderAggregate, after: OrderAggregate
-    ) -> None:
-        oid, cur = after.order.id, after.order.currency
-        await _sync(
-            conn,
-            lines_t,
-            before.line_items,
-            after.line_items,
-            lambda x: mapping.line_to_row(x, oid, cur),
-            oid,
-        )
-        await _sync(
-            conn,
-            payments_t,
-            before.payments,
-            after.payments,
-            lambda x: mapping.payment_to_row(x, oid, cur),
-            oid,
-        )
-        await _sync(
-            conn,
-            fulfillments_t,
-            before.fulfillments,
-            after.fulfillments,
-            lambda x: mapping.fulfillment_to_row(x, oid),
-            oid,
-        )
-
-    async def _write_records(self, conn: AsyncConnection, change: Change) -> None:
-        order = change.order
-        if change.history:
-            await conn.execute(
-                insert(history_t), mapping.history_to_rows(change.history, order.id, order.revision)
-            )
-        if change.events:
-            await conn.execute(
-                insert(events_t),
-                [
-                    {
-                        "order_id": order.id,
-                        "type": event.value,
-                        "occurred_at": order.updated_at,
-                        "history_entry_id": entry_id,
-                        "source": SOURCE,
-                    }
-                    for event, entry_id in change.events
-                ],
-            )
 
     # ------------------------------------------------------------------------------------- use cases
 
@@ -596,31 +501,3 @@ def _under(prefix: str, step: Callable[..., changes.Applied], *args: Any) -> cha
         return step(*args)
     except DomainError as err:
         raise (err.at(prefix) if err.field else err) from None
-
-
-async def _sync(
-    conn: AsyncConnection,
-    table: Table,
-    before: Sequence[Any],
-    after: Sequence[Any],
-    to_row: Callable[[Any], dict[str, Any]],
-    order_id: str,
-) -> None:
-    """Writes the difference between two versions of one child collection (kept in list order)."""
-    old = {item.id: item for item in before}
-    new_ids = {item.id for item in after}
-    gone = [item_id for item_id in old if item_id not in new_ids]
-    if gone:
-        await conn.execute(delete(table).where(table.c.id.in_(gone)))
-    added = [item for item in after if item.id not in old]
-    for item in after:
-        if item.id in old and old[item.id] != item:
-            await conn.execute(update(table).where(table.c.id == item.id).values(to_row(item)))
-    if added:
-        start = 0
-        if old:
-            stmt = select(func.coalesce(func.max(table.c.position), -1)).where(table.c.order_id == order_id)
-            start = int((await conn.execute(stmt)).scalar_one()) + 1
-        await conn.execute(
-            insert(table), [{**to_row(item), "position": start + i} for i, item in enumerate(added)]
-        )
