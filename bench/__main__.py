@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -11,38 +12,54 @@ from pathlib import Path
 
 from bench import BenchError, report, server
 from bench.baseline import baseline
-from bench.graphql import Captured, capture, encode
+from bench.graphql import Captured, capture
 from bench.load import LoadResult, run_load
 from bench.profiles import FULL, QUICK, Profile
 from bench.scenarios import SCENARIOS, Scenario
-from bench.seed import seed
+from bench.seed import BULK_MAX, seed
 
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) -> Path:
+    """The request bodies as the load generator reads them: a JSON array of strings."""
+    path = workdir / f"{scenario.slug}.payloads.json"
+    path.write_text(json.dumps([payload.decode() for payload in payloads]))
+    return path
+
+
 def run(profile: Profile, workdir: Path) -> list[report.ScenarioResult]:
-    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response."""
-    measured: list[tuple[Scenario, bytes, Captured, LoadResult]] = []
+    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response.
+
+    The response captured (to check, and for the baseline to replay) is that to the first request body.
+    """
+    measured: list[tuple[Scenario, Path, int, Captured, LoadResult]] = []
+    pool_orders = profile.write_payloads * BULK_MAX
     _progress("starting the gateway")
     with server.gateway(workdir) as gateway:
-        _progress(f"seeding {profile.orders} orders")
-        asyncio.run(seed(gateway.graphql_url, profile.orders, profile.seed_concurrency))
+        _progress(f"seeding {pool_orders} pool orders, then {profile.orders} orders")
+        seeded = asyncio.run(seed(gateway.graphql_url, profile.orders, pool_orders, profile.seed_concurrency))
         for scenario in SCENARIOS:
-            payload = encode(scenario.query)
-            captured = asyncio.run(capture(gateway.graphql_url, payload))
-            scenario.check(captured.document())
+            payloads = scenario.payloads(seeded)
+            if not payloads:
+                raise BenchError(f"{scenario.title}: seeding left nothing to send")
+            payloads_file = _write_payloads(workdir, scenario, payloads)
+            captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
             _progress(f"measuring the gateway: {scenario.title}")
-            measured.append(
-                (scenario, payload, captured, run_load(gateway.graphql_url, payload, gateway.pid, profile))
-            )
+            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, profile)
+            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway))
     results = []
-    for scenario, payload, captured, on_gateway in measured:
+    for scenario, payloads_file, payload_count, captured, on_gateway in measured:
         _progress(f"measuring the baseline: {scenario.title}")
         with baseline(workdir, captured) as bare:
-            on_baseline = run_load(bare.graphql_url, payload, bare.pid, profile)
-        results.append(report.ScenarioResult(scenario, profile, len(captured.body), on_gateway, on_baseline))
+            on_baseline = run_load(bare.graphql_url, payloads_file, scenario.slug, bare.pid, profile)
+        results.append(
+            report.ScenarioResult(
+                scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline
+            )
+        )
     return results
 
 

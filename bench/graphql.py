@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import orjson
 
 from bench import BenchError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    # What is wrong with a response document that came without GraphQL errors, or None.
+    Check = Callable[[dict[str, Any]], str | None]
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -18,8 +24,10 @@ def encode(query: str, variables: dict[str, Any] | None = None) -> bytes:
     return orjson.dumps({"query": query, "variables": variables or {}})
 
 
-def problem(status: int, body: bytes) -> str | None:
-    """Why a response counts as an error (non-200, not JSON, or carrying `errors`), or None if it is fine."""
+def problem(status: int, body: bytes, check: Check | None = None) -> str | None:
+    """Why a response counts as an error (non-200, not JSON, carrying `errors`, or refused by `check`),
+    or None if it is fine.
+    """
     if status != 200:
         return f"HTTP {status}: {body[:300]!r}"
     try:
@@ -30,7 +38,12 @@ def problem(status: int, body: bytes) -> str | None:
         return f"response has no data: {body[:300]!r}"
     if "errors" in document:
         return f"GraphQL errors: {orjson.dumps(document['errors'])[:300].decode(errors='replace')}"
-    return None
+    if check is None:
+        return None
+    try:
+        return check(document)
+    except (LookupError, TypeError) as exc:
+        return f"response not shaped as expected ({exc!r}): {body[:300]!r}"
 
 
 @dataclass(frozen=True)
@@ -46,13 +59,13 @@ class Captured:
         return document
 
 
-async def capture(url: str, payload: bytes) -> Captured:
-    """POSTs `payload` once; raises BenchError unless the response is a clean 200."""
+async def capture(url: str, payload: bytes, check: Check) -> Captured:
+    """POSTs `payload` once; raises BenchError unless the response is a clean 200 that passes `check`."""
     async with (
         aiohttp.ClientSession() as session,
         session.post(url, data=payload, headers=HEADERS) as response,
     ):
         body = await response.read()
-        if reason := problem(response.status, body):
+        if reason := problem(response.status, body, check):
             raise BenchError(f"capturing the scenario response failed: {reason}")
         return Captured(body=body, content_type=response.headers.get("Content-Type", "application/json"))

@@ -1,12 +1,14 @@
 """The load generator, run as its own process (`python -m bench.load`) so it never shares a CPU with
-the server's event loop: a fixed number of keep-alive connections, each sending the same request back
-to back, a warm-up, then a measured window bracketed by /proc samples of the server process.
+the server's event loop: a fixed number of keep-alive connections, each sending requests back to back
+(the scenario's bodies in turn, shared round-robin across connections), a warm-up, then a measured
+window bracketed by /proc samples of the server process. Every response must pass the scenario's check.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import subprocess
@@ -20,9 +22,14 @@ import aiohttp
 from bench import BenchError
 from bench.graphql import HEADERS, problem
 from bench.procstat import sample
+from bench.scenarios import SCENARIOS, by_slug
 from bench.server import PACKAGE_ROOT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+
+    from bench.graphql import Check
     from bench.profiles import Profile
 
 MAX_ERROR_SAMPLES = 5
@@ -76,10 +83,25 @@ def _percentile(ordered: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
+@dataclass(frozen=True)
+class _Requests:
+    """The bodies to send, in turn across all connections, and the check every response must pass."""
+
+    url: str
+    payloads: Sequence[bytes]
+    turns: Iterator[int]
+    check: Check
+
+    def next_payload(self) -> bytes:
+        return self.payloads[next(self.turns) % len(self.payloads)]
+
+
 async def _worker(
-    session: aiohttp.ClientSession, url: str, payload: bytes, window: _Window, recorder: _Recorder
+    session: aiohttp.ClientSession, requests: _Requests, window: _Window, recorder: _Recorder
 ) -> None:
+    url = requests.url
     while (sent := time.perf_counter()) < window.end:
+        payload = requests.next_payload()
         try:
             async with session.post(url, data=payload, headers=HEADERS) as response:
                 body = await response.read()
@@ -88,16 +110,26 @@ async def _worker(
             recorder.error(repr(exc))
             continue
         done = time.perf_counter()
-        if reason := problem(status, body):
+        if reason := problem(status, body, requests.check):
             recorder.error(reason)
         elif window.start <= sent and done <= window.end:
             recorder.latencies.append(done - sent)
 
 
 async def measure(
-    url: str, payload: bytes, connections: int, warmup_s: float, duration_s: float, server_pid: int
+    url: str,
+    payloads: Sequence[bytes],
+    check: Check,
+    connections: int,
+    warmup_s: float,
+    duration_s: float,
+    server_pid: int,
 ) -> LoadResult:
-    """Drives `url` with `connections` concurrent keep-alive connections and measures after the warm-up."""
+    """Drives `url` with `connections` concurrent keep-alive connections and measures after the warm-up.
+
+    The connections take `payloads` round-robin; a response `check` refuses counts as an error.
+    """
+    requests = _Requests(url, payloads, itertools.count(), check)
     window, recorder = _Window(), _Recorder()
     opened = 0
 
@@ -111,7 +143,7 @@ async def measure(
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, trace_configs=[trace]) as session:
         workers = [
-            asyncio.create_task(_worker(session, url, payload, window, recorder)) for _ in range(connections)
+            asyncio.create_task(_worker(session, requests, window, recorder)) for _ in range(connections)
         ]
         await asyncio.sleep(warmup_s)
         before, client_cpu_before = sample(server_pid), time.process_time()
@@ -141,9 +173,13 @@ async def measure(
     )
 
 
-def run_load(url: str, payload: bytes, server_pid: int, profile: Profile) -> LoadResult:
-    """Runs the load generator in a child process; raises BenchError if it fails or saw any error."""
-    argv = [sys.executable, "-m", "bench.load", url, payload.decode(), str(server_pid)]
+def run_load(url: str, payloads_file: Path, scenario: str, server_pid: int, profile: Profile) -> LoadResult:
+    """Runs the load generator in a child process; raises BenchError if it fails or saw any error.
+
+    `payloads_file` holds the request bodies as a JSON array of strings; `scenario` is the slug whose
+    check every response must pass.
+    """
+    argv = [sys.executable, "-m", "bench.load", url, str(payloads_file), scenario, str(server_pid)]
     argv += [f"--connections={profile.connections}", f"--warmup={profile.warmup_s}"]
     argv += [f"--duration={profile.duration_s}"]
     limit = profile.warmup_s + profile.duration_s + 60
@@ -167,16 +203,24 @@ def run_load(url: str, payload: bytes, server_pid: int, profile: Profile) -> Loa
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("url")
-    parser.add_argument("payload", help="the request body (JSON)")
+    parser.add_argument("payloads_file", help="the request bodies: a JSON array of strings")
+    parser.add_argument(
+        "scenario",
+        choices=[scenario.slug for scenario in SCENARIOS],
+        help="the scenario whose check every response must pass",
+    )
     parser.add_argument("server_pid", type=int, help="process whose CPU and RSS are sampled")
     parser.add_argument("--connections", type=int, required=True)
     parser.add_argument("--warmup", type=float, required=True, help="seconds before measuring")
     parser.add_argument("--duration", type=float, required=True, help="seconds measured")
     args = parser.parse_args()
+    with open(args.payloads_file, encoding="utf-8") as file:
+        payloads = [payload.encode() for payload in json.load(file)]
+    if not payloads:
+        parser.error(f"{args.payloads_file} holds no request body")
+    check = by_slug(args.scenario).check
     result = asyncio.run(
-        measure(
-            args.url, args.payload.encode(), args.connections, args.warmup, args.duration, args.server_pid
-        )
+        measure(args.url, payloads, check, args.connections, args.warmup, args.duration, args.server_pid)
     )
     print(json.dumps(asdict(result)))
 

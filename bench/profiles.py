@@ -12,10 +12,14 @@ class Profile:
     name: str
     warmup_s: float
     duration_s: float
+    # Request bodies a write scenario cycles through, each on its own 100 pool orders: enough that the
+    # orders of one body are not written again while a previous request on them may still be in flight,
+    # and that each gains only a few fulfillments over the run.
+    write_payloads: int
     connections: int = 8
     orders: int = 200
     seed_concurrency: int = 8
 
 
-FULL = Profile(name="full", warmup_s=3.0, duration_s=15.0)
-QUICK = Profile(name="quick", warmup_s=1.0, duration_s=4.0)
+FULL = Profile(name="full", warmup_s=3.0, duration_s=15.0, write_payloads=20)
+QUICK = Profile(name="quick", warmup_s=1.0, duration_s=4.0, write_payloads=10)

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.seed import LINES_PER_ORDER
+from bench.seed import BULK_MAX, LINES_PER_ORDER
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -28,6 +28,7 @@ class ScenarioResult:
 
     scenario: Scenario
     profile: Profile
+    payload_count: int
     response_bytes: int
     gateway: LoadResult
     baseline: LoadResult
@@ -37,14 +38,23 @@ class ScenarioResult:
         """Gateway req/s ÷ baseline req/s."""
         return self.gateway.requests_per_s / self.baseline.requests_per_s
 
+    @property
+    def data(self) -> str:
+        """What the scenario runs on."""
+        if self.scenario.writes:
+            return (
+                f"write cycling {self.payload_count} payloads over "
+                f"{self.payload_count * BULK_MAX:,} pool orders × 1 line"
+            )
+        return f"{self.profile.orders} orders × {LINES_PER_ORDER} lines, 1–2 payments, 1 fulfillment"
+
 
 def table(result: ScenarioResult) -> str:
     """A plain-text table of both targets."""
     profile = result.profile
     lines = [
         f"{result.scenario.title}: {profile.connections} connections, {profile.warmup_s:g} s warm-up + "
-        f"{profile.duration_s:g} s measured, {profile.orders} orders × {LINES_PER_ORDER} lines, "
-        f"response {result.response_bytes:,} B",
+        f"{profile.duration_s:g} s measured, {result.data}, response {result.response_bytes:,} B",
         "",
         f"{'target':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}"
         f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}",
@@ -74,6 +84,9 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
         "scenario": result.scenario.slug,
         "title": result.scenario.title,
         "query": result.scenario.query,
+        "kind": "write" if result.scenario.writes else "read",
+        "payload_count": result.payload_count,
+        "data": result.data,
         "started_at": started.isoformat(),
         "profile": asdict(result.profile),
         "lines_per_order": LINES_PER_ORDER,
