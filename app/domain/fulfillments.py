@@ -3,6 +3,9 @@
 Each function is a step (see `changes.Applied`). A line's units may be split across fulfillments up to
 its quantity; every fulfillment keeps the line items' `fulfilledQuantity` in step. Shipments only move
 forward (PENDING → SHIPPED → DELIVERED); a mistaken one is deleted and created again.
+
+Error paths: `create` names fields relative to the FulfillmentInput (a bulk request places it under its
+item); the other steps name them as the mutation's arguments ("input", "fulfillmentId", ...).
 """
 
 from __future__ import annotations
@@ -110,14 +113,16 @@ def _new(
     status: ShipmentStatus,
     info: TrackingInfo | None,
     ctx: ChangeContext,
-) -> tuple[Fulfillment, Record]:
+) -> tuple[Fulfillment, list[Record]]:
     f = Fulfillment(ctx.new_id("Fulfillment"), status, lines, ctx.now, ctx.now, info)
     agg.fulfillments.append(f)
     _shift(agg, lines, 1)
-    message = f"Fulfilled {_units(agg, lines)} ({status})"
+    records: list[Record] = [
+        (HistoryKind.FULFILLMENT_CREATED, f"Fulfilled {_units(agg, lines)} ({status})", EVENT)
+    ]
     if info is not None:
-        message += f", tracking {_tracked(info)}"
-    return f, (HistoryKind.FULFILLMENT_CREATED, message, EVENT)
+        records.append((HistoryKind.TRACKING_ADDED, f"Tracking {_tracked(info)} added", EVENT))
+    return f, records
 
 
 def create(agg: OrderAggregate, draft: FulfillmentDraft, ctx: ChangeContext) -> Applied:
@@ -127,8 +132,8 @@ def create(agg: OrderAggregate, draft: FulfillmentDraft, ctx: ChangeContext) -> 
         raise bad_transition(f"a {agg.order.status} order must be approved before it is fulfilled")
     lines = _checked_lines(agg, draft)
     info = _checked_tracking(draft.tracking, "trackingInfo")
-    f, record = _new(agg, lines, draft.status, info, ctx)
-    return Applied([record], (f.id,))
+    f, records = _new(agg, lines, draft.status, info, ctx)
+    return Applied(records, (f.id,))
 
 
 def update(agg: OrderAggregate, fulfillment_id: str, patch: UpdateFulfillment, ctx: ChangeContext) -> Applied:
@@ -189,8 +194,8 @@ def _advance(agg: OrderAggregate, target: ShipmentStatus, ctx: ChangeContext) ->
     touched: list[str] = []
     rest = _unfulfilled(agg)
     if rest:
-        f, record = _new(agg, rest, target, None, ctx)
-        records.append(record)
+        f, created = _new(agg, rest, target, None, ctx)
+        records += created
         touched.append(f.id)
     moved = 0
     for i, f in enumerate(agg.fulfillments):
@@ -222,10 +227,12 @@ def add_tracking(agg: OrderAggregate, info: TrackingInfo, ctx: ChangeContext) ->
     checked = _checked_tracking(info, "input")
     assert checked is not None
     rest = _unfulfilled(agg)
-    added = (HistoryKind.TRACKING_ADDED, f"Tracking {_tracked(checked)} added", EVENT)
     if rest:
-        f, record = _new(agg, rest, S.PENDING, checked, ctx)
-        return Applied([record, added], (f.id,))
+        f, records = _new(agg, rest, S.PENDING, checked, ctx)
+        return Applied(records, (f.id,))
+    if not agg.fulfillments:
+        raise invalid("the order has nothing to ship", "orderId")
+    added = (HistoryKind.TRACKING_ADDED, f"Tracking {_tracked(checked)} added", EVENT)
     newest = len(agg.fulfillments) - 1  # kept in the order they were created
     f = agg.fulfillments[newest]
     if f.tracking == checked:

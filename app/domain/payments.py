@@ -1,5 +1,8 @@
 """Payment changes: add payments, change a payment's status, refund, mark an order paid.
 
+A provider's transaction is recorded once per order: a repeated `providerTransactionId` is refused, so a
+client that retries `addPayments` after a lost response cannot record the payment twice.
+
 Each function is a step (see `changes.Applied`): it checks the request against the aggregate, mutates the
 aggregate and says what to record. Payment statuses move along `TRANSITIONS`; the refund statuses are
 reached only through `refund`, which never gives back more than what is left of the payment.
@@ -76,11 +79,19 @@ def add(agg: OrderAggregate, drafts: Sequence[PaymentDraft], ctx: ChangeContext)
             f"at most {rules.MAX_PAYMENTS_PER_CALL} payments at once", ("payments",), ErrorCode.LIMIT_EXCEEDED
         )
     checked = []
+    seen = {p.provider_transaction_id for p in agg.payments if p.provider_transaction_id}
     for i, draft in enumerate(drafts):
         try:
             checked.append(rules.payment(draft, agg.order.currency, ctx.now))
         except DomainError as err:
             raise err.at("payments", str(i)) from None
+        if draft.provider_transaction_id in seen:
+            raise invalid(
+                "this providerTransactionId is recorded on the order already",
+                *("payments", str(i), "providerTransactionId"),
+            )
+        if draft.provider_transaction_id:
+            seen.add(draft.provider_transaction_id)
     added = [new_payment(draft, ctx.new_id("Payment"), ctx.now) for draft in checked]
     return _append(agg, added, HistoryKind.PAYMENT_ADDED, "Payment of ")
 
@@ -113,6 +124,8 @@ def refund(
     index = _index(agg, payment_id)
     payment = agg.payments[index]
     cur = agg.order.currency
+    if payment.status is T.REFUNDED:
+        raise DomainError("nothing is left of this payment to refund", ("amount",), ErrorCode.AMOUNT_EXCEEDED)
     if payment.status not in REFUNDABLE:
         raise bad_transition(f"a {payment.status} payment cannot be refunded", "paymentId")
     value = check_amount(amount, cur, "amount", positive=True)

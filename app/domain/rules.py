@@ -201,6 +201,14 @@ def create_order(cmd: CreateOrder, now: datetime) -> CreateOrder:
     payments = tuple(
         _at(("payments", str(i)), payment, draft, cur, now) for i, draft in enumerate(cmd.payments)
     )
+    seen: set[str] = set()
+    for i, draft in enumerate(payments):
+        if draft.provider_transaction_id in seen:
+            raise invalid(
+                "a providerTransactionId is listed twice", "payments", str(i), "providerTransactionId"
+            )
+        if draft.provider_transaction_id:
+            seen.add(draft.provider_transaction_id)
     goods = sum((line.price * line.quantity - line.discount for line in lines), Decimal(0))
     return replace(
         cmd,

@@ -52,8 +52,8 @@ def link_for(provider: str, number: str) -> str | None:
 
 def checked(info: TrackingInfo) -> TrackingInfo:
     """Tracking input made canonical: provider spelling, generated link; custom providers need a link."""
-    number = rules.required_text(info.tracking_number, "trackingNumber", limit=NUMBER_MAX).strip()
-    name = rules.required_text(info.shipping_provider, "shippingProvider", limit=PROVIDER_MAX).strip()
+    number = rules.required_text(info.tracking_number.strip(), "trackingNumber", limit=NUMBER_MAX)
+    name = rules.required_text(info.shipping_provider.strip(), "shippingProvider", limit=PROVIDER_MAX)
     link = rules.url(info.tracking_link, "trackingLink")
     provider = canonical_provider(name) or name
     if link is None:

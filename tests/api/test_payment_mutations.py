@@ -191,7 +191,7 @@ async def test_refunds_partial_then_full_and_never_more_than_left(gateway: Gatew
     assert full["order"]["balance"] == {"paid": "0.00", "refunded": "100.00", "due": "0.00"}
     assert full["order"]["paymentStatus"] == "FULLY_REFUNDED"
     again = await run(gateway, REFUND, id=order["id"], payment=payment, amount="0.01")
-    assert again["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert [(e["field"], e["code"]) for e in again["userErrors"]] == [(["amount"], "AMOUNT_EXCEEDED")]
     assert await events_of(gateway, order["id"]) == [
         "ORDER_CREATED",
         "ORDER_APPROVED",
@@ -291,3 +291,32 @@ async def test_bulk_limits_refuse_the_whole_request(gateway: Gateway) -> None:
     exactly = await run(gateway, BULK, refs=too_many[:300], status="APPROVED")
     assert exactly["bulkActionMetadata"] == {"totalSuccesses": 300, "totalFailures": 0}
     assert (await order_of(gateway, order["id"]))["revision"] == 2
+
+
+async def test_a_provider_transaction_is_recorded_once_per_order(gateway: Gateway) -> None:
+    order = await priced_order(
+        gateway, payments=[{"amount": "10.00", "method": "CARD", "providerTransactionId": "ch_9"}]
+    )
+    retried = await run(
+        gateway,
+        ADD,
+        id=order["id"],
+        payments=[{"amount": "10.00", "method": "CARD", "providerTransactionId": "ch_9"}],
+    )
+    assert [(e["field"], e["code"]) for e in retried["userErrors"]] == [
+        (["payments", "0", "providerTransactionId"], "INVALID")
+    ]
+    twice = [{"amount": "1.00", "method": "CARD", "providerTransactionId": "ch_10"}] * 2
+    result = await run(gateway, ADD, id=order["id"], payments=twice)
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["payments", "1", "providerTransactionId"], "INVALID")
+    ]
+    other = await priced_order(gateway)
+    elsewhere = await run(
+        gateway,
+        ADD,
+        id=other["id"],
+        payments=[{"amount": "10.00", "method": "CARD", "providerTransactionId": "ch_9"}],
+    )
+    assert elsewhere["userErrors"] == []
+    assert len((await order_of(gateway, order["id"]))["payments"]) == 1

@@ -306,3 +306,12 @@ def test_non_ascii_lookalike_currencies_are_refused(code: str) -> None:
     with pytest.raises(DomainError) as caught:
         rules.currency(code)
     assert caught.value.code is ErrorCode.INVALID
+
+
+def test_create_order_refuses_a_provider_transaction_listed_twice() -> None:
+    pay = PaymentDraft(D("1.00"), "CARD", provider_transaction_id="ch_1")
+    err = refused(command(payments=(pay, PaymentDraft(D("2.00"), "CASH"), pay)))
+    assert (err.code, err.field) == (ErrorCode.INVALID, ("payments", "2", "providerTransactionId"))
+    assert (
+        len(rules.create_order(command(payments=(pay, PaymentDraft(D("2.00"), "CASH"))), NOW).payments) == 2
+    )
