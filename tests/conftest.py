@@ -12,7 +12,9 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from sqlalchemy import select
 
+from app.backends.local.tables import events_t
 from app.config import Settings
 from app.server import GATEWAY, create_app
 
@@ -71,6 +73,17 @@ class Gateway:
         assert status in (200, 400), body
         assert body.get("errors"), body
         return body["errors"]  # type: ignore[no-any-return]
+
+    async def field(self, query: str, **variables: Any) -> dict[str, Any]:
+        """Runs an operation that must succeed; returns the value of its (first) top-level field."""
+        data = await self.query(query, variables)
+        return next(iter(data.values()))  # type: ignore[no-any-return]
+
+    async def event_types(self, order_id: str) -> list[str]:
+        """The types of the order's stored events, oldest first."""
+        async with self.app[GATEWAY].database.read() as conn:
+            stmt = select(events_t.c.type).where(events_t.c.order_id == order_id).order_by(events_t.c.seq)
+            return list((await conn.execute(stmt)).scalars())
 
     async def create(self, key: str | None = None, **fields: Any) -> dict[str, Any]:
         """Creates an order (defaults: EUR, one line) and returns it; fails on userErrors."""

@@ -10,8 +10,6 @@ from app.backends.local.tables import EventRow, FulfillmentRow, HistoryRow, Line
 from app.server import GATEWAY
 from tests.conftest import Gateway
 
-events_t = EventRow.__table__  # type: ignore[attr-defined]
-
 F_FIELDS = "id status createdAt updatedAt lineItems { lineItemId quantity lineItem { id productName } } trackingInfo { trackingNumber shippingProvider trackingLink }"
 O_FIELDS = f"""id status revision fulfillmentStatus deliveryStatus
   lineItems {{ id quantity fulfilledQuantity }} fulfillments {{ {F_FIELDS} }} history {{ kind message }}"""
@@ -32,19 +30,8 @@ READ = f"query($id: ID!) {{ order(id: $id) {{ {O_FIELDS} }} }}"
 LIFECYCLE = "mutation($id: ID!) {{ {op}(id: $id) {{ userErrors {{ code }} }} }}"
 
 
-async def run(gateway: Gateway, query: str, **variables: Any) -> dict[str, Any]:
-    data = await gateway.query(query, variables)
-    return next(iter(data.values()))  # type: ignore[no-any-return]
-
-
 async def order_of(gateway: Gateway, order_id: str) -> dict[str, Any]:
     return (await gateway.query(READ, {"id": order_id}))["order"]  # type: ignore[no-any-return]
-
-
-async def events_of(gateway: Gateway, order_id: str) -> list[str]:
-    async with gateway.app[GATEWAY].database.read() as conn:
-        stmt = select(events_t.c.type).where(events_t.c.order_id == order_id).order_by(events_t.c.seq)
-        return list((await conn.execute(stmt)).scalars())
 
 
 async def snapshot(gateway: Gateway, order_id: str) -> list[Any]:
@@ -77,7 +64,7 @@ def lines(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
 
 async def test_a_line_splits_across_fulfillments_up_to_its_quantity(gateway: Gateway) -> None:
     order, mug, tea = await two_line_order(gateway)
-    first = await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 2))})
+    first = await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 2))})
     assert first["userErrors"] == []
     f = first["fulfillment"]
     assert (f["status"], f["trackingInfo"]) == ("PENDING", None)
@@ -87,12 +74,11 @@ async def test_a_line_splits_across_fulfillments_up_to_its_quantity(gateway: Gat
     assert first["order"]["fulfillmentStatus"] == "PARTIALLY_FULFILLED"
     assert [li["fulfilledQuantity"] for li in first["order"]["lineItems"]] == [2, 0]
     assert first["order"]["history"][-1]["kind"] == "FULFILLMENT_CREATED"
-    over = await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((tea, 1), (mug, 2))})
+    over = await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((tea, 1), (mug, 2))})
     assert [(e["field"], e["code"]) for e in over["userErrors"]] == [
         (["input", "lineItems", "1", "quantity"], "QUANTITY_EXCEEDED")
     ]
-    rest = await run(
-        gateway,
+    rest = await gateway.field(
         CREATE,
         id=order["id"],
         input={
@@ -109,7 +95,7 @@ async def test_a_line_splits_across_fulfillments_up_to_its_quantity(gateway: Gat
         "trackingLink": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber=7489",
     }
     assert rest["order"]["revision"] == 3
-    assert await events_of(gateway, order["id"]) == [
+    assert await gateway.event_types(order["id"]) == [
         "ORDER_CREATED",
         "ORDER_APPROVED",
         "FULFILLMENTS_UPDATED",
@@ -119,7 +105,7 @@ async def test_a_line_splits_across_fulfillments_up_to_its_quantity(gateway: Gat
 
 async def test_refused_fulfillments_change_nothing(gateway: Gateway) -> None:
     order, mug, tea = await two_line_order(gateway)
-    await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 1))})
+    await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 1))})
     before = await snapshot(gateway, order["id"])
     cases: list[tuple[dict[str, Any], list[str], str]] = [
         ({"lineItems": []}, ["input", "lineItems"], "INVALID"),
@@ -154,7 +140,7 @@ async def test_refused_fulfillments_change_nothing(gateway: Gateway) -> None:
         ),
     ]
     for fulfillment, field, code in cases:
-        result = await run(gateway, CREATE, id=order["id"], input=fulfillment)
+        result = await gateway.field(CREATE, id=order["id"], input=fulfillment)
         assert result["order"] is None and result["fulfillment"] is None
         assert [(e["field"], e["code"]) for e in result["userErrors"]] == [(field, code)], fulfillment
     assert await snapshot(gateway, order["id"]) == before
@@ -162,34 +148,33 @@ async def test_refused_fulfillments_change_nothing(gateway: Gateway) -> None:
 
 async def test_only_approved_orders_are_fulfilled(gateway: Gateway) -> None:
     new, mug, _ = await two_line_order(gateway, status="INITIALIZED")
-    refused = await run(gateway, CREATE, id=new["id"], input={"lineItems": lines((mug, 1))})
+    refused = await gateway.field(CREATE, id=new["id"], input={"lineItems": lines((mug, 1))})
     assert refused["userErrors"][0]["code"] == "INVALID_TRANSITION"
-    assert (await run(gateway, SENT, id=new["id"]))["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert (await gateway.field(SENT, id=new["id"]))["userErrors"][0]["code"] == "INVALID_TRANSITION"
     done, mug, _ = await two_line_order(gateway)
-    await run(gateway, LIFECYCLE.format(op="completeOrder"), id=done["id"])
-    refused = await run(gateway, CREATE, id=done["id"], input={"lineItems": lines((mug, 1))})
+    await gateway.field(LIFECYCLE.format(op="completeOrder"), id=done["id"])
+    refused = await gateway.field(CREATE, id=done["id"], input={"lineItems": lines((mug, 1))})
     assert refused["userErrors"][0]["code"] == "INVALID_TRANSITION"
     gone, mug, _ = await two_line_order(gateway)
-    await run(gateway, LIFECYCLE.format(op="cancelOrder"), id=gone["id"])
+    await gateway.field(LIFECYCLE.format(op="cancelOrder"), id=gone["id"])
     tracking = {"trackingNumber": "1", "shippingProvider": "ups"}
-    assert (await run(gateway, TRACK, id=gone["id"], input=tracking))["userErrors"][0][
+    assert (await gateway.field(TRACK, id=gone["id"], input=tracking))["userErrors"][0][
         "code"
     ] == "INVALID_TRANSITION"
-    missing = await run(gateway, CREATE, id="bm9wZQ", input={"lineItems": lines((mug, 1))})
+    missing = await gateway.field(CREATE, id="bm9wZQ", input={"lineItems": lines((mug, 1))})
     assert [(e["field"], e["code"]) for e in missing["userErrors"]] == [(["orderId"], "NOT_FOUND")]
 
 
 async def test_update_moves_status_forward_and_sets_or_clears_tracking(gateway: Gateway) -> None:
     order, mug, _ = await two_line_order(gateway)
-    f = (await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 3))}))["fulfillment"][
+    f = (await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 3))}))["fulfillment"][
         "id"
     ]
-    shipped = await run(gateway, UPDATE, id=order["id"], f=f, input={"status": "SHIPPED"})
+    shipped = await gateway.field(UPDATE, id=order["id"], f=f, input={"status": "SHIPPED"})
     assert shipped["fulfillment"]["status"] == "SHIPPED"
     assert shipped["order"]["deliveryStatus"] == "PARTIALLY_SHIPPED"
     assert shipped["order"]["history"][-1]["kind"] == "FULFILLMENT_UPDATED"
-    tracked = await run(
-        gateway,
+    tracked = await gateway.field(
         UPDATE,
         id=order["id"],
         f=f,
@@ -200,46 +185,46 @@ async def test_update_moves_status_forward_and_sets_or_clears_tracking(gateway: 
     assert info["trackingLink"] == "https://www.royalmail.com/track-your-item#/tracking-results/RM%201%2F2"
     assert tracked["fulfillment"]["status"] == "SHIPPED"
     assert tracked["order"]["history"][-1]["kind"] == "TRACKING_ADDED"
-    back = await run(gateway, UPDATE, id=order["id"], f=f, input={"status": "PENDING"})
+    back = await gateway.field(UPDATE, id=order["id"], f=f, input={"status": "PENDING"})
     assert [(e["field"], e["code"]) for e in back["userErrors"]] == [
         (["input", "status"], "INVALID_TRANSITION")
     ]
-    cleared = await run(
-        gateway, UPDATE, id=order["id"], f=f, input={"trackingInfo": None, "status": "DELIVERED"}
+    cleared = await gateway.field(
+        UPDATE, id=order["id"], f=f, input={"trackingInfo": None, "status": "DELIVERED"}
     )
     assert cleared["fulfillment"]["trackingInfo"] is None
     assert cleared["fulfillment"]["lineItems"][0]["quantity"] == 3
     assert cleared["order"]["revision"] == 5
-    unknown = await run(gateway, UPDATE, id=order["id"], f=order["id"], input={"status": "SHIPPED"})
+    unknown = await gateway.field(UPDATE, id=order["id"], f=order["id"], input={"status": "SHIPPED"})
     assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [(["fulfillmentId"], "NOT_FOUND")]
 
 
 async def test_delete_gives_the_units_back(gateway: Gateway) -> None:
     order, mug, tea = await two_line_order(gateway)
-    f = (await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 2), (tea, 1))}))[
+    f = (await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 2), (tea, 1))}))[
         "fulfillment"
     ]
-    deleted = await run(gateway, DELETE, id=order["id"], f=f["id"])
+    deleted = await gateway.field(DELETE, id=order["id"], f=f["id"])
     assert deleted["fulfillment"]["id"] == f["id"]
     assert deleted["order"]["fulfillments"] == []
     assert [li["fulfilledQuantity"] for li in deleted["order"]["lineItems"]] == [0, 0]
     assert deleted["order"]["fulfillmentStatus"] == "NOT_FULFILLED"
     assert deleted["order"]["history"][-1]["kind"] == "FULFILLMENT_DELETED"
-    again = await run(gateway, DELETE, id=order["id"], f=f["id"])
+    again = await gateway.field(DELETE, id=order["id"], f=f["id"])
     assert again["userErrors"][0]["code"] == "NOT_FOUND"
 
 
 async def test_mark_sent_then_delivered(gateway: Gateway) -> None:
     order, mug, tea = await two_line_order(gateway)
     delivered = (
-        await run(
-            gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 1)), "status": "DELIVERED"}
+        await gateway.field(
+            CREATE, id=order["id"], input={"lineItems": lines((mug, 1)), "status": "DELIVERED"}
         )
     )["fulfillment"]["id"]
-    pending = (await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 1))}))[
+    pending = (await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 1))}))[
         "fulfillment"
     ]["id"]
-    sent = (await run(gateway, SENT, id=order["id"]))["order"]
+    sent = (await gateway.field(SENT, id=order["id"]))["order"]
     statuses = {f["id"]: f["status"] for f in sent["fulfillments"]}
     assert statuses.pop(delivered) == "DELIVERED" and statuses.pop(pending) == "SHIPPED"
     (new,) = statuses.values()
@@ -254,30 +239,30 @@ async def test_mark_sent_then_delivered(gateway: Gateway) -> None:
         4,
     )
     assert [h["kind"] for h in sent["history"][-2:]] == ["FULFILLMENT_CREATED", "FULFILLMENT_UPDATED"]
-    again = (await run(gateway, SENT, id=order["id"]))["order"]
+    again = (await gateway.field(SENT, id=order["id"]))["order"]
     assert again["revision"] == 4  # nothing left to do: no change
-    done = (await run(gateway, DELIVERED, id=order["id"]))["order"]
+    done = (await gateway.field(DELIVERED, id=order["id"]))["order"]
     assert {f["status"] for f in done["fulfillments"]} == {"DELIVERED"}
     assert (done["deliveryStatus"], done["revision"]) == ("DELIVERED", 5)
-    assert (await events_of(gateway, order["id"]))[-3:] == ["FULFILLMENTS_UPDATED"] * 3
+    assert (await gateway.event_types(order["id"]))[-3:] == ["FULFILLMENTS_UPDATED"] * 3
 
 
 async def test_completed_orders_can_still_be_sent_and_tracked(gateway: Gateway) -> None:
     order, _, _ = await two_line_order(gateway)
-    await run(gateway, LIFECYCLE.format(op="completeOrder"), id=order["id"])
-    tracked = await run(
-        gateway, TRACK, id=order["id"], input={"trackingNumber": "1Z9", "shippingProvider": "UPS"}
+    await gateway.field(LIFECYCLE.format(op="completeOrder"), id=order["id"])
+    tracked = await gateway.field(
+        TRACK, id=order["id"], input={"trackingNumber": "1Z9", "shippingProvider": "UPS"}
     )
     assert tracked["userErrors"] == []
     assert tracked["order"]["status"] == "COMPLETED" and tracked["order"]["fulfillmentStatus"] == "FULFILLED"
-    assert (await run(gateway, DELIVERED, id=order["id"]))["order"]["deliveryStatus"] == "DELIVERED"
+    assert (await gateway.field(DELIVERED, id=order["id"]))["order"]["deliveryStatus"] == "DELIVERED"
 
 
 async def test_add_tracking_fulfils_the_rest_or_tracks_the_newest(gateway: Gateway) -> None:
     order, mug, tea = await two_line_order(gateway)
-    await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 1))})
-    first = await run(
-        gateway, TRACK, id=order["id"], input={"trackingNumber": "A1", "shippingProvider": "dhl"}
+    await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 1))})
+    first = await gateway.field(
+        TRACK, id=order["id"], input={"trackingNumber": "A1", "shippingProvider": "dhl"}
     )
     assert [(li["lineItemId"], li["quantity"]) for li in first["fulfillment"]["lineItems"]] == [
         (mug, 2),
@@ -291,13 +276,13 @@ async def test_add_tracking_fulfils_the_rest_or_tracks_the_newest(gateway: Gatew
         "shippingProvider": "Bob's Van",
         "trackingLink": "https://bob.example/t/B2",
     }
-    second = await run(gateway, TRACK, id=order["id"], input=custom)
+    second = await gateway.field(TRACK, id=order["id"], input=custom)
     assert second["fulfillment"]["id"] == first["fulfillment"]["id"]
     assert second["fulfillment"]["trackingInfo"] == custom
     assert len(second["order"]["fulfillments"]) == 2
     assert second["order"]["revision"] == first["order"]["revision"] + 1
-    refused = await run(
-        gateway, TRACK, id=order["id"], input={"trackingNumber": "C3", "shippingProvider": "Bob's Van"}
+    refused = await gateway.field(
+        TRACK, id=order["id"], input={"trackingNumber": "C3", "shippingProvider": "Bob's Van"}
     )
     assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
         (["input", "trackingLink"], "INVALID")
@@ -315,7 +300,7 @@ async def test_bulk_create_succeeds_or_fails_per_item(gateway: Gateway) -> None:
         {"orderId": a["id"], "fulfillment": {"lineItems": lines((a_mug, 1), (a_tea, 1))}},
         {"orderId": "bm9wZQ", "fulfillment": {"lineItems": lines((a_mug, 1))}},
     ]
-    result = await run(gateway, BULK, input=items)
+    result = await gateway.field(BULK, input=items)
     assert result["userErrors"] == []
     assert result["bulkActionMetadata"] == {"totalSuccesses": 2, "totalFailures": 3}
     assert [(r["originalIndex"], r["success"]) for r in result["results"]] == [
@@ -337,23 +322,23 @@ async def test_bulk_create_succeeds_or_fails_per_item(gateway: Gateway) -> None:
         result["results"][0]["id"],
         result["results"][3]["id"],
     ]
-    assert (await events_of(gateway, a["id"]))[-1:] == ["FULFILLMENTS_UPDATED"]
-    assert len(await events_of(gateway, a["id"])) == 3
+    assert (await gateway.event_types(a["id"]))[-1:] == ["FULFILLMENTS_UPDATED"]
+    assert len(await gateway.event_types(a["id"])) == 3
     assert await snapshot(gateway, b["id"]) == b_before
 
 
 async def test_bulk_create_limits(gateway: Gateway) -> None:
     order, mug, _ = await two_line_order(gateway)
     item = {"orderId": order["id"], "fulfillment": {"lineItems": lines((mug, 1))}}
-    result = await run(gateway, BULK, input=[item] * 101)
+    result = await gateway.field(BULK, input=[item] * 101)
     assert [(e["field"], e["code"]) for e in result["userErrors"]] == [(["input"], "LIMIT_EXCEEDED")]
-    assert (await run(gateway, BULK, input=[]))["userErrors"][0]["code"] == "INVALID"
+    assert (await gateway.field(BULK, input=[]))["userErrors"][0]["code"] == "INVALID"
     assert (await order_of(gateway, order["id"]))["fulfillments"] == []
 
 
 async def test_stored_fulfillment_counts_match_lines(gateway: Gateway) -> None:
     order, mug, tea = await two_line_order(gateway)
-    await run(gateway, CREATE, id=order["id"], input={"lineItems": lines((mug, 2), (tea, 1))})
+    await gateway.field(CREATE, id=order["id"], input={"lineItems": lines((mug, 2), (tea, 1))})
     async with gateway.app[GATEWAY].database.read() as conn:
         lines_t = LineItemRow.__table__  # type: ignore[attr-defined]
         stmt = select(func.sum(lines_t.c.fulfilled_quantity)).where(lines_t.c.order_id == order["id"])

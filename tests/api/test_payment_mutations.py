@@ -6,13 +6,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.backends.local.tables import EventRow, HistoryRow, PaymentRow
+from app.backends.local.tables import events_t, history_t, payments_t
 from app.server import GATEWAY
 from tests.conftest import ORDER_FIELDS, Gateway
-
-events_t = EventRow.__table__  # type: ignore[attr-defined]
-history_t = HistoryRow.__table__  # type: ignore[attr-defined]
-payments_t = PaymentRow.__table__  # type: ignore[attr-defined]
 
 PAYMENT_FIELDS = "id amount method status providerTransactionId refundedAmount createdAt updatedAt"
 PAYMENTS_PAYLOAD = (
@@ -38,19 +34,8 @@ COMPLETE = "mutation($id: ID!) { completeOrder(id: $id) { userErrors { code } } 
 READ = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} payments {{ {PAYMENT_FIELDS} }} }} }}"
 
 
-async def run(gateway: Gateway, query: str, **variables: Any) -> dict[str, Any]:
-    data = await gateway.query(query, variables)
-    return next(iter(data.values()))  # type: ignore[no-any-return]
-
-
 async def order_of(gateway: Gateway, order_id: str) -> dict[str, Any]:
     return (await gateway.query(READ, {"id": order_id}))["order"]  # type: ignore[no-any-return]
-
-
-async def events_of(gateway: Gateway, order_id: str) -> list[str]:
-    async with gateway.app[GATEWAY].database.read() as conn:
-        stmt = select(events_t.c.type).where(events_t.c.order_id == order_id).order_by(events_t.c.seq)
-        return list((await conn.execute(stmt)).scalars())
 
 
 async def stored_rows(gateway: Gateway, order_id: str) -> tuple[int, int, int]:
@@ -71,8 +56,7 @@ async def priced_order(gateway: Gateway, **fields: Any) -> dict[str, Any]:
 
 async def test_add_payments_updates_balance_history_and_events(gateway: Gateway) -> None:
     order = await priced_order(gateway)
-    result = await run(
-        gateway,
+    result = await gateway.field(
         ADD,
         id=order["id"],
         payments=[
@@ -98,7 +82,7 @@ async def test_add_payments_updates_balance_history_and_events(gateway: Gateway)
     assert new["balance"] == {"paid": "30.00", "refunded": "0.00", "due": "70.00"}
     assert (new["paymentStatus"], new["revision"]) == ("PARTIALLY_PAID", 2)
     assert [h["kind"] for h in new["history"][-2:]] == ["PAYMENT_ADDED", "PAYMENT_ADDED"]
-    assert await events_of(gateway, order["id"]) == [
+    assert await gateway.event_types(order["id"]) == [
         "ORDER_CREATED",
         "ORDER_APPROVED",
         "TRANSACTIONS_UPDATED",
@@ -139,7 +123,7 @@ async def test_refused_payment_input_changes_nothing(gateway: Gateway) -> None:
         ),
     ]
     for payments, field, code in cases:
-        result = await run(gateway, ADD, id=order["id"], payments=payments)
+        result = await gateway.field(ADD, id=order["id"], payments=payments)
         assert result["order"] is None and result["payments"] == []
         assert [(e["field"], e["code"]) for e in result["userErrors"]] == [(field, code)], payments
     assert await stored_rows(gateway, order["id"]) == before
@@ -148,26 +132,26 @@ async def test_refused_payment_input_changes_nothing(gateway: Gateway) -> None:
 
 async def test_payment_status_moves_along_the_table(gateway: Gateway) -> None:
     order = await priced_order(gateway)
-    added = await run(
-        gateway, ADD, id=order["id"], payments=[{"amount": "100.00", "method": "CARD", "status": "PENDING"}]
+    added = await gateway.field(
+        ADD, id=order["id"], payments=[{"amount": "100.00", "method": "CARD", "status": "PENDING"}]
     )
     payment = added["payments"][0]["id"]
     assert added["order"]["paymentStatus"] == "PENDING"
-    authorized = await run(gateway, SET_STATUS, id=order["id"], payment=payment, status="AUTHORIZED")
+    authorized = await gateway.field(SET_STATUS, id=order["id"], payment=payment, status="AUTHORIZED")
     assert authorized["payments"][0]["status"] == "AUTHORIZED"
     assert authorized["order"]["paymentStatus"] == "PENDING"
-    approved = await run(gateway, SET_STATUS, id=order["id"], payment=payment, status="APPROVED")
+    approved = await gateway.field(SET_STATUS, id=order["id"], payment=payment, status="APPROVED")
     assert approved["order"]["paymentStatus"] == "PAID"
     assert approved["order"]["history"][-1]["kind"] == "PAYMENT_STATUS_CHANGED"
     assert approved["order"]["revision"] == 4
-    same = await run(gateway, SET_STATUS, id=order["id"], payment=payment, status="APPROVED")
+    same = await gateway.field(SET_STATUS, id=order["id"], payment=payment, status="APPROVED")
     assert same["userErrors"] == [] and same["order"]["revision"] == 4
     for target in ("PENDING", "VOIDED", "REFUNDED", "PARTIALLY_REFUNDED"):
-        refused = await run(gateway, SET_STATUS, id=order["id"], payment=payment, status=target)
+        refused = await gateway.field(SET_STATUS, id=order["id"], payment=payment, status=target)
         assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
             (["status"], "INVALID_TRANSITION")
         ]
-    unknown = await run(gateway, SET_STATUS, id=order["id"], payment=order["id"], status="APPROVED")
+    unknown = await gateway.field(SET_STATUS, id=order["id"], payment=order["id"], status="APPROVED")
     assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [(["paymentId"], "NOT_FOUND")]
     assert (await order_of(gateway, order["id"]))["revision"] == 4
 
@@ -175,8 +159,8 @@ async def test_payment_status_moves_along_the_table(gateway: Gateway) -> None:
 async def test_refunds_partial_then_full_and_never_more_than_left(gateway: Gateway) -> None:
     order = await priced_order(gateway, payments=[{"amount": "100.00", "method": "CARD"}])
     payment = (await order_of(gateway, order["id"]))["payments"][0]["id"]
-    partial = await run(
-        gateway, REFUND, id=order["id"], payment=payment, amount="40.00", reason="broken lamp"
+    partial = await gateway.field(
+        REFUND, id=order["id"], payment=payment, amount="40.00", reason="broken lamp"
     )
     assert partial["payments"][0]["status"] == "PARTIALLY_REFUNDED"
     assert partial["payments"][0]["refundedAmount"] == "40.00"
@@ -184,15 +168,15 @@ async def test_refunds_partial_then_full_and_never_more_than_left(gateway: Gatew
     assert partial["order"]["paymentStatus"] == "PARTIALLY_REFUNDED"
     assert partial["order"]["history"][-1]["kind"] == "REFUNDED"
     assert "broken lamp" in partial["order"]["history"][-1]["message"]
-    too_much = await run(gateway, REFUND, id=order["id"], payment=payment, amount="60.01")
+    too_much = await gateway.field(REFUND, id=order["id"], payment=payment, amount="60.01")
     assert [(e["field"], e["code"]) for e in too_much["userErrors"]] == [(["amount"], "AMOUNT_EXCEEDED")]
-    full = await run(gateway, REFUND, id=order["id"], payment=payment, amount="60.00")
+    full = await gateway.field(REFUND, id=order["id"], payment=payment, amount="60.00")
     assert full["payments"][0]["status"] == "REFUNDED"
     assert full["order"]["balance"] == {"paid": "0.00", "refunded": "100.00", "due": "0.00"}
     assert full["order"]["paymentStatus"] == "FULLY_REFUNDED"
-    again = await run(gateway, REFUND, id=order["id"], payment=payment, amount="0.01")
+    again = await gateway.field(REFUND, id=order["id"], payment=payment, amount="0.01")
     assert [(e["field"], e["code"]) for e in again["userErrors"]] == [(["amount"], "AMOUNT_EXCEEDED")]
-    assert await events_of(gateway, order["id"]) == [
+    assert await gateway.event_types(order["id"]) == [
         "ORDER_CREATED",
         "ORDER_APPROVED",
         "TRANSACTIONS_UPDATED",
@@ -202,12 +186,12 @@ async def test_refunds_partial_then_full_and_never_more_than_left(gateway: Gatew
 
 async def test_mark_paid_pays_exactly_the_balance_due(gateway: Gateway) -> None:
     order = await priced_order(gateway, payments=[{"amount": "25.50", "method": "CARD"}])
-    paid = await run(gateway, MARK_PAID, id=order["id"])
+    paid = await gateway.field(MARK_PAID, id=order["id"])
     assert paid["userErrors"] == []
     offline = paid["order"]["payments"][-1]
     assert (offline["amount"], offline["method"], offline["status"]) == ("74.50", "OFFLINE", "APPROVED")
     assert paid["order"]["balance"]["due"] == "0.00" and paid["order"]["paymentStatus"] == "PAID"
-    again = await run(gateway, MARK_PAID, id=order["id"])
+    again = await gateway.field(MARK_PAID, id=order["id"])
     assert again["order"] is None
     assert [(e["field"], e["code"]) for e in again["userErrors"]] == [(["id"], "INVALID")]
 
@@ -215,18 +199,18 @@ async def test_mark_paid_pays_exactly_the_balance_due(gateway: Gateway) -> None:
 async def test_canceled_orders_take_status_changes_and_refunds_but_no_new_money(gateway: Gateway) -> None:
     order = await priced_order(gateway, payments=[{"amount": "100.00", "method": "CARD"}])
     payment = (await order_of(gateway, order["id"]))["payments"][0]["id"]
-    await run(gateway, CANCEL, id=order["id"])
-    refused = await run(gateway, ADD, id=order["id"], payments=[{"amount": "1.00", "method": "CASH"}])
+    await gateway.field(CANCEL, id=order["id"])
+    refused = await gateway.field(ADD, id=order["id"], payments=[{"amount": "1.00", "method": "CASH"}])
     assert refused["userErrors"][0]["code"] == "INVALID_TRANSITION"
-    assert (await run(gateway, MARK_PAID, id=order["id"]))["userErrors"][0]["code"] == "INVALID_TRANSITION"
-    refunded = await run(gateway, REFUND, id=order["id"], payment=payment, amount="100.00")
+    assert (await gateway.field(MARK_PAID, id=order["id"]))["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    refunded = await gateway.field(REFUND, id=order["id"], payment=payment, amount="100.00")
     assert refunded["userErrors"] == [] and refunded["order"]["status"] == "CANCELED"
 
 
 async def test_completed_orders_still_take_money(gateway: Gateway) -> None:
     order = await priced_order(gateway)
-    await run(gateway, COMPLETE, id=order["id"])
-    added = await run(gateway, ADD, id=order["id"], payments=[{"amount": "100.00", "method": "CARD"}])
+    await gateway.field(COMPLETE, id=order["id"])
+    added = await gateway.field(ADD, id=order["id"], payments=[{"amount": "100.00", "method": "CARD"}])
     assert added["userErrors"] == [] and added["order"]["paymentStatus"] == "PAID"
 
 
@@ -234,10 +218,9 @@ async def test_bulk_status_update_succeeds_or_fails_per_item(gateway: Gateway) -
     first = await priced_order(gateway)
     second = await priced_order(gateway)
     pending = [{"amount": "50.00", "method": "CARD", "status": "PENDING"}] * 2
-    a = (await run(gateway, ADD, id=first["id"], payments=pending))["payments"]
+    a = (await gateway.field(ADD, id=first["id"], payments=pending))["payments"]
     b = (
-        await run(
-            gateway,
+        await gateway.field(
             ADD,
             id=second["id"],
             payments=[{"amount": "100.00", "method": "CARD", "status": "DECLINED"}],
@@ -251,7 +234,7 @@ async def test_bulk_status_update_succeeds_or_fails_per_item(gateway: Gateway) -
         {"orderId": "bm9wZQ", "paymentId": a[0]["id"]},  # no such order
         {"orderId": first["id"], "paymentId": a[1]["id"]},
     ]
-    result = await run(gateway, BULK, refs=refs, status="APPROVED")
+    result = await gateway.field(BULK, refs=refs, status="APPROVED")
     assert result["userErrors"] == []
     assert result["bulkActionMetadata"] == {"totalSuccesses": 2, "totalFailures": 3}
     results = result["results"]
@@ -268,7 +251,7 @@ async def test_bulk_status_update_succeeds_or_fails_per_item(gateway: Gateway) -
     assert (order["revision"], order["paymentStatus"]) == (3, "PAID")
     assert [p["status"] for p in order["payments"]] == ["APPROVED", "APPROVED"]
     added_then_bulk = ["TRANSACTIONS_UPDATED", "TRANSACTIONS_UPDATED"]
-    assert await events_of(gateway, first["id"]) == ["ORDER_CREATED", "ORDER_APPROVED", *added_then_bulk]
+    assert await gateway.event_types(first["id"]) == ["ORDER_CREATED", "ORDER_APPROVED", *added_then_bulk]
     assert await stored_rows(gateway, second["id"]) == before_second
     assert (await order_of(gateway, second["id"]))["revision"] == 2
 
@@ -279,16 +262,16 @@ async def test_bulk_limits_refuse_the_whole_request(gateway: Gateway) -> None:
     )
     payment = (await order_of(gateway, order["id"]))["payments"][0]["id"]
     too_many = [{"orderId": order["id"], "paymentId": payment}] * 301
-    result = await run(gateway, BULK, refs=too_many, status="APPROVED")
+    result = await gateway.field(BULK, refs=too_many, status="APPROVED")
     assert result["results"] == [] and result["bulkActionMetadata"] == {
         "totalSuccesses": 0,
         "totalFailures": 0,
     }
     assert [(e["field"], e["code"]) for e in result["userErrors"]] == [(["payments"], "LIMIT_EXCEEDED")]
-    empty = await run(gateway, BULK, refs=[], status="APPROVED")
+    empty = await gateway.field(BULK, refs=[], status="APPROVED")
     assert [(e["field"], e["code"]) for e in empty["userErrors"]] == [(["payments"], "INVALID")]
     assert (await order_of(gateway, order["id"]))["payments"][0]["status"] == "PENDING"
-    exactly = await run(gateway, BULK, refs=too_many[:300], status="APPROVED")
+    exactly = await gateway.field(BULK, refs=too_many[:300], status="APPROVED")
     assert exactly["bulkActionMetadata"] == {"totalSuccesses": 300, "totalFailures": 0}
     assert (await order_of(gateway, order["id"]))["revision"] == 2
 
@@ -297,8 +280,7 @@ async def test_a_provider_transaction_is_recorded_once_per_order(gateway: Gatewa
     order = await priced_order(
         gateway, payments=[{"amount": "10.00", "method": "CARD", "providerTransactionId": "ch_9"}]
     )
-    retried = await run(
-        gateway,
+    retried = await gateway.field(
         ADD,
         id=order["id"],
         payments=[{"amount": "10.00", "method": "CARD", "providerTransactionId": "ch_9"}],
@@ -307,13 +289,12 @@ async def test_a_provider_transaction_is_recorded_once_per_order(gateway: Gatewa
         (["payments", "0", "providerTransactionId"], "INVALID")
     ]
     twice = [{"amount": "1.00", "method": "CARD", "providerTransactionId": "ch_10"}] * 2
-    result = await run(gateway, ADD, id=order["id"], payments=twice)
+    result = await gateway.field(ADD, id=order["id"], payments=twice)
     assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
         (["payments", "1", "providerTransactionId"], "INVALID")
     ]
     other = await priced_order(gateway)
-    elsewhere = await run(
-        gateway,
+    elsewhere = await gateway.field(
         ADD,
         id=other["id"],
         payments=[{"amount": "10.00", "method": "CARD", "providerTransactionId": "ch_9"}],

@@ -6,7 +6,7 @@ import copy
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -32,25 +32,14 @@ from app.domain.model import (
     ShipmentStatus,
     TrackingInfo,
 )
+from tests.support.clock import T0, T1, Clock
 
 D = Decimal
 S = ShipmentStatus
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-T1 = T0 + timedelta(minutes=5)
 ORDER_ID = ids.encode("local", "Order", "ship")
 UPS = TrackingInfo("1Z999AA10123456784", "UPS")
 UPS_LINK = "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z999AA10123456784"
 DHL = TrackingInfo("JD0146", "dhl")
-
-
-class Clock:
-    """A fixed clock and sequential child ids, so every run draws the same ids."""
-
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
-
-    def ctx(self, now: datetime = T0, author: str = "tester") -> changes.ChangeContext:
-        return changes.ChangeContext(now, author, lambda kind: f"{kind}-{next(self._ids)}")
 
 
 class Order:

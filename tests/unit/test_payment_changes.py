@@ -6,7 +6,7 @@ import copy
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -24,23 +24,12 @@ from app.domain.model import (
     PaymentStatus,
     TransactionStatus,
 )
+from tests.support.clock import T0, T1, Clock
 
 D = Decimal
 T = TransactionStatus
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-T1 = T0 + timedelta(minutes=5)
 ORDER_ID = ids.encode("local", "Order", "pay")
 TOTAL = D("27.99")  # Mug 2 × 10.00 − 1.00 + 21 % tax = 22.99, Tea 5.00
-
-
-class Clock:
-    """A fixed clock and sequential child ids, so every run draws the same ids."""
-
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
-
-    def ctx(self, now: datetime = T0, author: str = "tester") -> changes.ChangeContext:
-        return changes.ChangeContext(now, author, lambda kind: f"{kind}-{next(self._ids)}")
 
 
 def aggregate(

@@ -15,12 +15,12 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.backends.local import mapping
 from app.backends.local.tables import (
-    EventRow,
-    FulfillmentRow,
-    HistoryRow,
-    LineItemRow,
-    OrderRow,
-    PaymentRow,
+    events_t,
+    fulfillments_t,
+    history_t,
+    lines_t,
+    orders_t,
+    payments_t,
 )
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.model import OrderAggregate
@@ -34,13 +34,6 @@ if TYPE_CHECKING:
     from app.domain.changes import Change
 
 SOURCE = "local"
-
-orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
-lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
-payments_t: Table = PaymentRow.__table__  # type: ignore[attr-defined]
-fulfillments_t: Table = FulfillmentRow.__table__  # type: ignore[attr-defined]
-history_t: Table = HistoryRow.__table__  # type: ignore[attr-defined]
-events_t: Table = EventRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

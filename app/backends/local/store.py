@@ -16,15 +16,14 @@ from sqlalchemy import func, insert, select, update
 
 from app.backends.local import mapping, persistence, queries
 from app.backends.local.tables import (
-    CounterRow,
-    EventRow,
-    FulfillmentRow,
-    HistoryRow,
-    IdempotencyRow,
-    LineItemRow,
-    OrderRow,
-    PaymentRow,
-    StatusRow,
+    counters_t,
+    fulfillments_t,
+    history_t,
+    idempotency_t,
+    lines_t,
+    orders_t,
+    payments_t,
+    statuses_t,
 )
 from app.domain import changes, fulfillments, ids, payments
 from app.domain.changes import ChangeContext, Step
@@ -70,15 +69,6 @@ if TYPE_CHECKING:
 SOURCE = "local"
 FIRST_NUMBER = 10001
 
-orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
-lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
-payments_t: Table = PaymentRow.__table__  # type: ignore[attr-defined]
-fulfillments_t: Table = FulfillmentRow.__table__  # type: ignore[attr-defined]
-history_t: Table = HistoryRow.__table__  # type: ignore[attr-defined]
-events_t: Table = EventRow.__table__  # type: ignore[attr-defined]
-statuses_t: Table = StatusRow.__table__  # type: ignore[attr-defined]
-counters_t: Table = CounterRow.__table__  # type: ignore[attr-defined]
-idempotency_t: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
 
 Decide = Callable[[OrderAggregate, ChangeContext], "Change | None"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Table, Text, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -184,3 +184,15 @@ class IdempotencyRow(SQLModel, table=True):
     fingerprint: str = Field(max_length=64)
     order_id: str = Field(max_length=64)
     created_at: datetime = _time(index=True)
+
+
+# The Core tables behind the models, for SQL written with SQLAlchemy Core.
+orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
+lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
+payments_t: Table = PaymentRow.__table__  # type: ignore[attr-defined]
+fulfillments_t: Table = FulfillmentRow.__table__  # type: ignore[attr-defined]
+history_t: Table = HistoryRow.__table__  # type: ignore[attr-defined]
+events_t: Table = EventRow.__table__  # type: ignore[attr-defined]
+statuses_t: Table = StatusRow.__table__  # type: ignore[attr-defined]
+counters_t: Table = CounterRow.__table__  # type: ignore[attr-defined]
+idempotency_t: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
