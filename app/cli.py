@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from app.access import OpenModeRefused
 from app.bootstrap import ensure_sqlite_dir
 from app.config import Settings
 from app.domain.access import Scope
@@ -24,19 +25,21 @@ if TYPE_CHECKING:
 
 
 def _serve(settings: Settings) -> None:
-    from app.server import create_app
+    from app.server import GATE, create_app
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    url = f"http://{settings.host}:{settings.port}/graphql"
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=lambda _: print(f"orders-gateway serving {url} (GraphiQL in a browser)", flush=True),
-    )
+    app = create_app(settings)
+
+    def started(_: str) -> None:
+        ide = " (GraphiQL in a browser)" if app[GATE].introspection else ""
+        print(f"orders-gateway serving http://{settings.host}:{settings.port}/graphql{ide}", flush=True)
+
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=started)
+    except OpenModeRefused as refused:
+        sys.exit(f"orders-gateway: {refused}")
 
 
 def _migrate(settings: Settings) -> None:

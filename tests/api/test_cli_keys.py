@@ -1,7 +1,10 @@
-"""`orders-gateway keys` and `audit`, as an operator runs them."""
+"""`orders-gateway keys` and `serve` with and without keys, as an operator runs them."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -9,6 +12,8 @@ import pytest
 
 from app.cli import main
 from app.domain.access import hash_secret
+from tests.api.test_cli import free_port
+from tests.support.cli import SCRIPT, orders_gateway
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -76,3 +81,34 @@ def test_keys_commands_refuse_bad_input_with_a_message(capsys: pytest.CaptureFix
     assert code == 2 and "invalid choice" in err
     code, _, err = cli(capsys, "audit", "--limit", "0")
     assert code == 2 and "must be 1 or more" in err
+
+
+async def test_serve_without_keys_refuses_a_public_address(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'o.db'}"
+    refused = await orders_gateway("serve", database_url=url, GATEWAY_HOST="0.0.0.0", GATEWAY_PORT="0")
+    assert refused.returncode != 0
+    assert "no API key is configured" in refused.stderr and "0.0.0.0" in refused.stderr
+    assert "Traceback" not in refused.stderr + refused.stdout
+
+
+async def test_serve_says_it_runs_open_on_loopback(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env |= {"GATEWAY_PORT": str(port), "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'o.db'}"}
+    process = await asyncio.create_subprocess_exec(
+        str(SCRIPT), "serve", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while not lines or "serving" not in lines[-1]:
+                line = (await process.stdout.readline()).decode()
+                assert line, "".join(lines)
+                lines.append(line)
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 15)
+    output = "".join(lines)
+    assert "open local mode on 127.0.0.1" in output
+    assert f"serving http://127.0.0.1:{port}/graphql (GraphiQL in a browser)" in output
