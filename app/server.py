@@ -23,6 +23,7 @@ from schema.view import REQUEST_ID, GatewayView, error_response
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from app.audit import AuditTrail
     from app.config import Settings
     from app.orders import OrderService
 
@@ -100,9 +101,13 @@ def create_app(settings: Settings) -> web.Application:
     def gate_of(request: web.Request) -> Gate:
         return request.app[GATE]
 
+    def audit_of(request: web.Request) -> AuditTrail:
+        return request.app[GATEWAY].audit
+
     view = GatewayView(
         service_of,
         gate_of,
+        audit_of,
         schema=build_schema(settings.max_query_depth),
         graphql_ide="graphiql",
         keep_alive=True,

@@ -3,7 +3,8 @@
 An operation selecting any root field its principal's scopes do not cover is refused whole, before
 anything runs: one `FORBIDDEN` error per such field, naming the scope, and `data: null`. A field missing
 from `SCOPES` is refused to everyone (and fails tests/api/test_scopes.py). Introspection (`__schema`,
-`__type`) follows the server's introspection setting; `__typename` needs nothing.
+`__type`) follows the server's introspection setting; `__typename` needs nothing. Refused mutations go to
+the audit trail with the outcome `FORBIDDEN`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from app.domain.access import Scope
+from schema.audit import record_refused
 
 if TYPE_CHECKING:
     from graphql import DocumentNode, OperationDefinitionNode, SelectionSetNode
@@ -136,6 +138,8 @@ class ScopeGuard(SchemaExtension):
         root_type = _ROOT_TYPES[operation.operation]
         fields = root_fields(document, operation)
         errors = refusals(context, root_type, fields)
+        if errors and root_type == "Mutation":
+            record_refused(context, fields, execution.variables)
         if errors and root_type == "Subscription":
             raise errors[0]
         if errors:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from strawberry.types import Info as _Info
 
 if TYPE_CHECKING:
+    from app.audit import AuditTrail
     from app.domain.access import Principal
     from app.domain.commands import Actor
     from app.orders import OrderService
@@ -28,6 +29,7 @@ class Context:
     loaders: Loaders
     principal: Principal | None
     introspection: bool
+    audit: AuditTrail
 
 
 Info = _Info[Context, None]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from strawberry.http import GraphQLHTTPResponse
 
     from app.access import Gate
+    from app.audit import AuditTrail
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.auth")
@@ -62,11 +63,13 @@ class GatewayView(GraphQLView[Context, None]):
         self,
         service_of: Callable[[web.Request], OrderService],
         gate_of: Callable[[web.Request], Gate],
+        audit_of: Callable[[web.Request], AuditTrail],
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._service_of = service_of
         self._gate_of = gate_of
+        self._audit_of = audit_of
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -80,6 +83,7 @@ class GatewayView(GraphQLView[Context, None]):
             loaders=Loaders(service),
             principal=principal,
             introspection=self._gate_of(request).introspection,
+            audit=self._audit_of(request),
         )
 
     def encode_json(self, data: object) -> bytes:
