@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
+from app.access import Access
+from app.audit import AuditTrail
+from app.backends.local.audit import LocalAuditLog
 from app.backends.local.database import Database
+from app.backends.local.keys import LocalKeyStore
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
 from app.orders import OrderService
@@ -19,12 +23,16 @@ if TYPE_CHECKING:
 
 @dataclass
 class Gateway:
-    """What a running gateway holds: the local database and the service over all backends."""
+    """What a running gateway holds: the local database, the service over all backends, keys and audit."""
 
     database: Database
     service: OrderService
+    access: Access
+    audit: AuditTrail
 
     async def close(self) -> None:
+        """Writes the pending audit entries, then closes the database."""
+        await self.audit.drain()
         await self.database.dispose()
 
 
@@ -44,4 +52,9 @@ def build(settings: Settings) -> Gateway:
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     registry = BackendRegistry([LocalBackend(database, utcnow)])
-    return Gateway(database=database, service=OrderService(registry, utcnow))
+    return Gateway(
+        database=database,
+        service=OrderService(registry, utcnow),
+        access=Access(LocalKeyStore(database), utcnow),
+        audit=AuditTrail(LocalAuditLog(database), utcnow),
+    )

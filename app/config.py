@@ -20,3 +20,4 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
+    public_introspection: bool | None = None  # None: on in open local mode, off once keys exist

@@ -1,6 +1,7 @@
 """The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
 
-Lifecycles live in `cleanup_ctx` (build the gateway, migrate, dispose); state sits in typed `web.AppKey`s.
+Lifecycles live in `cleanup_ctx` (migrate, build the gateway, decide between open local mode and keys,
+dispose); state sits in typed `web.AppKey`s.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from app import bootstrap
+from app.access import Gate, start_gate
 from app.backends.local.migrations import upgrade
 from schema import build_schema
 from schema.view import REQUEST_ID, GatewayView, error_response
@@ -21,12 +23,14 @@ from schema.view import REQUEST_ID, GatewayView, error_response
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from app.audit import AuditTrail
     from app.config import Settings
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.server")
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
+GATE = web.AppKey("gate", Gate)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -74,9 +78,15 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     if settings.auto_migrate:
         bootstrap.ensure_sqlite_dir(settings.database_url)
         await asyncio.to_thread(upgrade, settings.database_url)
-    app[GATEWAY] = bootstrap.build(settings)
+    gateway = bootstrap.build(settings)
+    try:
+        app[GATE] = await start_gate(gateway.access, settings.host, settings.public_introspection)
+    except BaseException:
+        await gateway.close()
+        raise
+    app[GATEWAY] = gateway
     yield
-    await app[GATEWAY].close()
+    await gateway.close()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -88,8 +98,16 @@ def create_app(settings: Settings) -> web.Application:
     def service_of(request: web.Request) -> OrderService:
         return request.app[GATEWAY].service
 
+    def gate_of(request: web.Request) -> Gate:
+        return request.app[GATE]
+
+    def audit_of(request: web.Request) -> AuditTrail:
+        return request.app[GATEWAY].audit
+
     view = GatewayView(
         service_of,
+        gate_of,
+        audit_of,
         schema=build_schema(settings.max_query_depth),
         graphql_ide="graphiql",
         keep_alive=True,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
 
+from schema.access import ScopeGuard
 from schema.errors import ErrorFormatting, is_bug
 from schema.mutations import Mutation
 from schema.queries import Query
@@ -28,11 +29,12 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(max_depth: int = 12) -> strawberry.Schema:
-    """The schema with its guards: depth limit, cached parsing and validation, error formatting."""
+    """The schema with its guards: depth limit, cached parsing and validation, scopes, error formatting."""
     extensions: list[Any] = [
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        ScopeGuard,
         ErrorFormatting,
     ]
     return GatewaySchema(

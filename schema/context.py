@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from strawberry.types import Info as _Info
 
 if TYPE_CHECKING:
+    from app.audit import AuditTrail
+    from app.domain.access import Principal
     from app.domain.commands import Actor
     from app.orders import OrderService
     from schema.loaders import Loaders
@@ -15,12 +17,19 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Context:
-    """Who is asking, the request id logs and masked errors carry, the service and this request's loaders."""
+    """Who is asking, the request id logs and masked errors carry, the service and this request's loaders.
+
+    `principal` is whom the request acts as (None only on a WebSocket not yet authenticated: every
+    operation is then refused); `introspection` says whether `__schema`/`__type` are answered.
+    """
 
     service: OrderService
     actor: Actor
     request_id: str
     loaders: Loaders
+    principal: Principal | None
+    introspection: bool
+    audit: AuditTrail
 
 
 Info = _Info[Context, None]

@@ -1,27 +1,39 @@
-"""The aiohttp GraphQL view: per-request context, orjson, and GraphQL-shaped errors for bad requests."""
+"""The aiohttp GraphQL view: authentication, per-request context, orjson, GraphQL-shaped errors.
+
+Every request but the GraphiQL page passes the gate first: a missing or invalid key is answered with HTTP
+401 and an `UNAUTHENTICATED` error before the body is read. A WebSocket handshake without a token is let
+through unauthenticated with keys configured: its context has no principal, so every operation on it is
+refused until the connection authenticates.
+"""
 
 from __future__ import annotations
 
-import re
+import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from aiohttp import web
+from aiohttp import hdrs, web
 from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
 
+from app.domain.access import Principal, valid_client_name
 from app.domain.commands import Actor
 from schema.context import Context
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from strawberry.http import GraphQLHTTPResponse
 
+    from app.access import Gate
+    from app.audit import AuditTrail
     from app.orders import OrderService
 
+log = logging.getLogger("orders_gateway.auth")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", Principal)
 CLIENT_NAME_HEADER = "apollographql-client-name"
-_CLIENT_NAME = re.compile(r"^[\w .@:/-]{1,100}$")
 
 
 def error_response(status: int, message: str, code: str, request_id: str | None = None) -> web.Response:
@@ -33,21 +45,45 @@ def error_response(status: int, message: str, code: str, request_id: str | None 
     return web.Response(status=status, body=body, content_type="application/json")
 
 
+def unauthenticated(sent_token: bool, request_id: str | None) -> web.Response:
+    """401 with `WWW-Authenticate: Bearer` (RFC 6750: `invalid_token` when a token was sent)."""
+    if sent_token:
+        message = "the API key is not valid (unknown, revoked or malformed)"
+    else:
+        message = "an API key is required: send Authorization: Bearer <key>"
+    response = error_response(401, message, "UNAUTHENTICATED", request_id)
+    response.headers[hdrs.WWW_AUTHENTICATE] = 'Bearer error="invalid_token"' if sent_token else "Bearer"
+    return response
+
+
 class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
 
-    def __init__(self, service_of: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        service_of: Callable[[web.Request], OrderService],
+        gate_of: Callable[[web.Request], Gate],
+        audit_of: Callable[[web.Request], AuditTrail],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._service_of = service_of
+        self._gate_of = gate_of
+        self._audit_of = audit_of
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> Context:
-        service: OrderService = self._service_of(request)
-        name = request.headers.get(CLIENT_NAME_HEADER, "")
-        actor = Actor(name) if _CLIENT_NAME.match(name) else Actor()
+        service = self._service_of(request)
+        principal = request.get(PRINCIPAL)
         return Context(
-            service=service, actor=actor, request_id=request.get(REQUEST_ID, "-"), loaders=Loaders(service)
+            service=service,
+            actor=Actor(principal.client_name) if principal else Actor(),
+            request_id=request.get(REQUEST_ID, "-"),
+            loaders=Loaders(service),
+            principal=principal,
+            introspection=self._gate_of(request).introspection,
+            audit=self._audit_of(request),
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -64,7 +100,26 @@ class GatewayView(GraphQLView[Context, None]):
         return sub_response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        request_id = request.get(REQUEST_ID)
+        gate = self._gate_of(request)
+        websocket = self.is_websocket_request(request)
+        if not websocket and self.should_render_graphql_ide(self.request_adapter_class(request)):
+            if gate.introspection:
+                return await self.render_graphql_ide(request)
+            return error_response(404, "GraphiQL is turned off on this gateway", "NOT_FOUND", request_id)
+        authorization = request.headers.get(hdrs.AUTHORIZATION)
+        if websocket and not authorization and not gate.open:
+            request[PRINCIPAL] = None
+        else:
+            name = request.headers.get(CLIENT_NAME_HEADER, "")
+            principal = await gate.admit(authorization, name if valid_client_name(name) else None)
+            if principal is None:
+                log.warning(
+                    "refused request %s: %s", request_id, "invalid API key" if authorization else "no API key"
+                )
+                return unauthenticated(bool(authorization), request_id)
+            request[PRINCIPAL] = principal
         try:
             return await self.run(request=request)
         except HTTPException as e:
-            return error_response(e.status_code, e.reason, "BAD_REQUEST", request.get(REQUEST_ID))
+            return error_response(e.status_code, e.reason, "BAD_REQUEST", request_id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,11 @@ import pytest_asyncio
 from aiohttp import web
 from sqlalchemy import select
 
+from app import bootstrap
+from app.backends.local.migrations import upgrade
 from app.backends.local.tables import events_t
 from app.config import Settings
+from app.domain.access import Scope
 from app.server import GATEWAY, create_app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,6 +115,51 @@ async def start_gateway(settings: Settings) -> tuple[web.AppRunner, str]:
     await site.start()
     port = runner.addresses[0][1]
     return runner, f"http://127.0.0.1:{port}"
+
+
+async def issue_keys(database_url: str, wanted: Mapping[str, Iterable[Scope]]) -> dict[str, str]:
+    """Migrates the database and creates a key per client name there; returns each name's token."""
+    await asyncio.to_thread(upgrade, database_url)
+    gateway = bootstrap.build(Settings(database_url=database_url))
+    try:
+        return {name: (await gateway.access.create_key(name, scopes))[1] for name, scopes in wanted.items()}
+    finally:
+        await gateway.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class KeyedGateway(Gateway):
+    """A gateway started with keys configured, and the token of each key by client name."""
+
+    tokens: dict[str, str]
+    database_url: str
+
+    def as_client(self, name: str) -> dict[str, str]:
+        """The headers of a request made with the key of client `name`."""
+        return bearer(self.tokens[name])
+
+
+# Keys of the `keyed_gateway`: "all" has every scope; "only S" just S; "without S" every scope but S.
+KEYS: dict[str, frozenset[Scope]] = {
+    "all": frozenset(Scope),
+    **{f"only {s}": frozenset({s}) for s in Scope},
+    **{f"without {s}": frozenset(Scope) - {s} for s in Scope},
+}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def keyed_gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KeyedGateway]:
+    """A fresh gateway that requires API keys (those of `KEYS`), for each test module."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('keyed') / 'orders.db'}"
+    tokens = await issue_keys(url, KEYS)
+    runner, base = await start_gateway(Settings(database_url=url, port=0))
+    async with aiohttp.ClientSession() as http:
+        yield KeyedGateway(base, runner.app, http, tokens, url)
+    await runner.cleanup()
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -8,6 +8,7 @@ concurrently on their own connections.
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +19,15 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 _WRITE = "gateway_write"
+_UNCOUNTED = "gateway_uncounted"
 
 
 class Database:
-    """Owns the async engine; `read()` and `write()` hand out connections inside a transaction."""
+    """Owns the async engine; `read()` and `write()` hand out connections inside a transaction.
+
+    `statements` counts the SQL statements requests run; writes made off the request path (the audit log)
+    pass `counted=False` so that count stays exact whenever they happen to run.
+    """
 
     def __init__(self, url: str, *, pool_size: int = 5, statement_timeout_ms: int | None = None) -> None:
         self.url = url
@@ -38,12 +44,15 @@ class Database:
         sync_engine = self.engine.sync_engine
         event.listen(sync_engine, "before_cursor_execute", self._count)
         if self.is_sqlite:
+            _quiet_driver_debug()
             event.listen(sync_engine, "connect", _sqlite_connect)
             event.listen(sync_engine, "begin", _sqlite_begin)
         self._writer = self.engine.execution_options(**{_WRITE: True})
+        self._uncounted_writer = self.engine.execution_options(**{_WRITE: True, _UNCOUNTED: True})
 
-    def _count(self, *_: object) -> None:
-        self.statements += 1
+    def _count(self, conn: Any, *_: object) -> None:
+        if not conn.get_execution_options().get(_UNCOUNTED):
+            self.statements += 1
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -52,13 +61,14 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, counted: bool = True) -> AsyncIterator[AsyncConnection]:
         """A connection in a write transaction that commits on success and rolls back on any error."""
+        writer = self._writer if counted else self._uncounted_writer
         if self._write_lock is None:
-            async with self._writer.begin() as conn:
+            async with writer.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self._writer.begin() as conn:
+        async with self._write_lock, writer.begin() as conn:
             yield conn
 
     async def ping(self) -> bool:
@@ -72,6 +82,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _quiet_driver_debug() -> None:
+    """Keeps aiosqlite's DEBUG lines out of the logs unless an operator set that logger's level.
+
+    They carry every statement with its parameters (key hashes, buyers' data); SQLAlchemy keeps its own
+    loggers quiet the same way.
+    """
+    driver = logging.getLogger("aiosqlite")
+    if driver.level == logging.NOTSET:
+        driver.setLevel(logging.INFO)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:

@@ -186,6 +186,35 @@ class IdempotencyRow(SQLModel, table=True):
     created_at: datetime = _time(index=True)
 
 
+class ApiKeyRow(SQLModel, table=True):
+    """An API key: client name, scopes (space-separated) and the SHA-256 of its secret, never the secret."""
+
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=100)
+    scopes: str = Field(max_length=200)
+    secret_hash: str = Field(max_length=64)
+    created_at: datetime = _time()
+    revoked_at: datetime | None = _time(nullable=True)
+
+
+class AuditRow(SQLModel, table=True):
+    """One executed or refused mutation field: who, what, on which orders, when, and its outcome."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    at: datetime = _time()
+    request_id: str = Field(max_length=64)
+    client_name: str = Field(max_length=100)
+    key_id: str | None = Field(default=None, max_length=32)
+    operation: str = Field(max_length=100)
+    order_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    outcome: str = Field(max_length=40)
+
+
 # The Core tables behind the models, for SQL written with SQLAlchemy Core.
 orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
 lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
@@ -196,3 +225,5 @@ events_t: Table = EventRow.__table__  # type: ignore[attr-defined]
 statuses_t: Table = StatusRow.__table__  # type: ignore[attr-defined]
 counters_t: Table = CounterRow.__table__  # type: ignore[attr-defined]
 idempotency_t: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
+api_keys_t: Table = ApiKeyRow.__table__  # type: ignore[attr-defined]
+audit_t: Table = AuditRow.__table__  # type: ignore[attr-defined]
