@@ -56,6 +56,15 @@ def unauthenticated(sent_token: bool, request_id: str | None) -> web.Response:
     return response
 
 
+def _retry_after(response_data: GraphQLHTTPResponse) -> int | None:
+    """The seconds to wait when the operation was refused by the rate limit (`THROTTLED`), else None."""
+    for error in response_data.get("errors") or ():
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        if isinstance(extensions, dict) and extensions.get("code") == "THROTTLED":
+            return int(extensions["retryAfter"])
+    return None
+
+
 class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
 
@@ -97,6 +106,9 @@ class GatewayView(GraphQLView[Context, None]):
     ) -> web.Response:
         sub_response.body = self.encode_json(response_data)
         sub_response.content_type = "application/json"
+        if isinstance(response_data, dict) and (retry_after := _retry_after(response_data)):
+            sub_response.set_status(429)
+            sub_response.headers[hdrs.RETRY_AFTER] = str(retry_after)
         return sub_response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
