@@ -20,6 +20,7 @@ from app.backends.local.migrations import upgrade
 from app.limits import InProcessBuckets
 from schema import build_schema
 from schema.limits import QueryLimits
+from schema.persisted import PersistedQueries
 from schema.view import REQUEST_ID, GatewayView, error_response
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> web.Application:
         service_of,
         gate_of,
         audit_of,
+        PersistedQueries(settings.persisted_queries),
         schema=build_schema(
             settings.max_query_depth,
             QueryLimits(settings.max_query_cost, settings.max_query_aliases, settings.max_root_fields),
