@@ -35,8 +35,6 @@ class Admission:
 class RateLimiter(Protocol):
     """Buckets of cost points, by bucket name (a key id, or `ANONYMOUS`)."""
 
-    @property
-    def capacity(self) -> int: ...
     async def take(self, bucket: str, points: int) -> Admission: ...
     async def give_back(self, bucket: str, points: int) -> int: ...
     async def level(self, bucket: str) -> int: ...
@@ -52,10 +50,6 @@ class InProcessBuckets:
         self._per_second = per_second
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}
-
-    @property
-    def capacity(self) -> int:
-        return self._capacity
 
     def _refilled(self, bucket: str) -> tuple[float, float]:
         now = self._clock()
