@@ -107,6 +107,13 @@ class GatewayView(GraphQLView[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or GET parameter) that is JSON but not an object (`0`, `"x"`, `null`) is a bad request."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "a JSON object is expected")
+        return parsed
+
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """GraphiQL for a browser's GET, never for a GET that carries a persisted query's hash."""
         return "extensions" not in request.query_params and super().should_render_graphql_ide(request)

@@ -124,6 +124,15 @@ async def test_random_bytes_get_a_json_error(gateway: Gateway, raw: bytes) -> No
     assert not any(leak in text for leak in LEAKS), text
 
 
+async def test_a_json_body_that_is_not_an_object_is_a_bad_request(gateway: Gateway) -> None:
+    for raw in (b"0", b'"{ __typename }"', b"null", b"true"):
+        async with gateway.http.post(
+            f"{gateway.url}/graphql", data=raw, headers={"Content-Type": "application/json"}
+        ) as response:
+            assert response.status == 400
+            assert (await response.json())["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
 async def test_the_server_keeps_serving_after_the_fuzzing(gateway: Gateway) -> None:
     assert await gateway.query("{ __typename orders(first: 1) { totalCount } }") == {
         "__typename": "Query",
