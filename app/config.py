@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +19,19 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_query_depth: int = Field(default=12, ge=2)
+    max_query_cost: int = Field(default=8000, ge=1)
+    max_query_aliases: int = Field(default=20, ge=0)
+    max_root_fields: int = Field(default=20, ge=1)
+    rate_limit_capacity: int = Field(default=40000, ge=1)
+    rate_limit_per_second: float = Field(default=4000, gt=0)
+    persisted_queries: int = Field(default=1000, ge=1)
     db_pool_size: int = Field(default=5, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
     public_introspection: bool | None = None  # None: on in open local mode, off once keys exist
+
+    @model_validator(mode="after")
+    def _bucket_holds_a_query(self) -> Self:
+        if self.rate_limit_capacity < self.max_query_cost:
+            raise ValueError("GATEWAY_RATE_LIMIT_CAPACITY must be at least GATEWAY_MAX_QUERY_COST")
+        return self

@@ -17,7 +17,10 @@ from aiohttp import web
 from app import bootstrap
 from app.access import Gate, start_gate
 from app.backends.local.migrations import upgrade
+from app.limits import InProcessBuckets
 from schema import build_schema
+from schema.limits import QueryLimits
+from schema.persisted import PersistedQueries
 from schema.view import REQUEST_ID, GatewayView, error_response
 
 if TYPE_CHECKING:
@@ -108,7 +111,12 @@ def create_app(settings: Settings) -> web.Application:
         service_of,
         gate_of,
         audit_of,
-        schema=build_schema(settings.max_query_depth),
+        PersistedQueries(settings.persisted_queries),
+        schema=build_schema(
+            settings.max_query_depth,
+            QueryLimits(settings.max_query_cost, settings.max_query_aliases, settings.max_root_fields),
+            InProcessBuckets(settings.rate_limit_capacity, settings.rate_limit_per_second),
+        ),
         graphql_ide="graphiql",
         keep_alive=True,
         keep_alive_interval=15,

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
 
+from app.limits import InProcessBuckets
 from schema.access import ScopeGuard
+from schema.cost import CostModel
 from schema.errors import ErrorFormatting, is_bug
+from schema.limits import QueryLimiter, QueryLimits
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS
@@ -17,6 +20,8 @@ from schema.subscriptions import Subscription
 if TYPE_CHECKING:
     from graphql import GraphQLError
     from strawberry.types import ExecutionContext
+
+    from app.limits import RateLimiter
 
 
 class GatewaySchema(strawberry.Schema):
@@ -28,13 +33,21 @@ class GatewaySchema(strawberry.Schema):
         return None
 
 
-def build_schema(max_depth: int = 12) -> strawberry.Schema:
-    """The schema with its guards: depth limit, cached parsing and validation, scopes, error formatting."""
+def build_schema(
+    max_depth: int = 12, limits: QueryLimits | None = None, limiter: RateLimiter | None = None
+) -> strawberry.Schema:
+    """The schema with its guards: depth limit, cached parsing and validation, scopes, query cost and rate
+    limits (schema/limits.py), error formatting. Without a `limiter`, in-process buckets of ten maximal
+    queries, refilling one a second."""
+    limits = limits or QueryLimits()
+    buckets = limiter or InProcessBuckets(10 * limits.max_cost, limits.max_cost)
+    costs = CostModel(maxsize=256)
     extensions: list[Any] = [
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         ScopeGuard,
+        lambda: QueryLimiter(costs, limits, buckets),
         ErrorFormatting,
     ]
     return GatewaySchema(

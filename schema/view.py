@@ -15,16 +15,20 @@ import orjson
 from aiohttp import hdrs, web
 from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
+from strawberry.http import GraphQLRequestData
 
 from app.domain.access import Principal, valid_client_name
 from app.domain.commands import Actor
 from schema.context import Context
 from schema.loaders import Loaders
+from schema.persisted import PersistedQueries, PersistedQueryError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cross_web import AsyncHTTPRequestAdapter
     from strawberry.http import GraphQLHTTPResponse
+    from strawberry.http.base import BaseRequestProtocol
 
     from app.access import Gate
     from app.audit import AuditTrail
@@ -56,6 +60,15 @@ def unauthenticated(sent_token: bool, request_id: str | None) -> web.Response:
     return response
 
 
+def _retry_after(response_data: GraphQLHTTPResponse) -> int | None:
+    """The seconds to wait when the operation was refused by the rate limit (`THROTTLED`), else None."""
+    for error in response_data.get("errors") or ():
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        if isinstance(extensions, dict) and extensions.get("code") == "THROTTLED":
+            return int(extensions["retryAfter"])
+    return None
+
+
 class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
 
@@ -64,12 +77,14 @@ class GatewayView(GraphQLView[Context, None]):
         service_of: Callable[[web.Request], OrderService],
         gate_of: Callable[[web.Request], Gate],
         audit_of: Callable[[web.Request], AuditTrail],
+        persisted: PersistedQueries,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._service_of = service_of
         self._gate_of = gate_of
         self._audit_of = audit_of
+        self._persisted = persisted
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -92,11 +107,33 @@ class GatewayView(GraphQLView[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body (or GET parameter) that is JSON but not an object (`0`, `"x"`, `null`) is a bad request."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "a JSON object is expected")
+        return parsed
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """GraphiQL for a browser's GET, never for a GET that carries a persisted query's hash."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            data.query = self._persisted.resolve(data.query, data.extensions)
+        return data
+
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: web.Response
     ) -> web.Response:
         sub_response.body = self.encode_json(response_data)
         sub_response.content_type = "application/json"
+        if isinstance(response_data, dict) and (retry_after := _retry_after(response_data)):
+            sub_response.set_status(429)
+            sub_response.headers[hdrs.RETRY_AFTER] = str(retry_after)
         return sub_response
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
@@ -123,3 +160,5 @@ class GatewayView(GraphQLView[Context, None]):
             return await self.run(request=request)
         except HTTPException as e:
             return error_response(e.status_code, e.reason, "BAD_REQUEST", request_id)
+        except PersistedQueryError as e:
+            return error_response(e.status, e.message, e.code, request_id)

@@ -166,7 +166,7 @@ async def test_introspection_can_be_turned_on_with_keys_and_off_in_open_mode(tmp
     runner, url = await start_gateway(Settings(database_url=keyed, public_introspection=True, port=0))
     try:
         status, _, body = await post(url, {"query": INTROSPECTION}, bearer(tokens["reader"]))
-        assert (status, body) == (200, {"data": {"__schema": {"queryType": {"name": "Query"}}}})
+        assert (status, body["data"]) == (200, {"__schema": {"queryType": {"name": "Query"}}})
         status, _, _ = await post(url, {"query": INTROSPECTION})
         assert status == 401  # public means: to every client the gateway admits
         async with (
@@ -186,7 +186,7 @@ async def test_introspection_can_be_turned_on_with_keys_and_off_in_open_mode(tmp
         status, _, body = await post(url, {"query": INTROSPECTION})
         assert status == 200 and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         status, _, body = await post(url, {"query": ORDERS})
-        assert (status, body) == (200, {"data": {"orders": {"totalCount": 0}}})
+        assert (status, body["data"]) == (200, {"orders": {"totalCount": 0}})
         async with (
             aiohttp.ClientSession() as http,
             http.get(f"{url}/graphql", headers={"Accept": "text/html"}) as page,
