@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import make_url
 
 from app.backends.local.database import Database
+from app.backends.local.event_log import LocalEventLog
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
+from app.events.hub import EventHub
+from app.events.service import EventService
 from app.orders import OrderService
 
 if TYPE_CHECKING:
@@ -19,12 +22,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class Gateway:
-    """What a running gateway holds: the local database and the service over all backends."""
+    """What a running gateway holds: the local database, the service over all backends, the event log."""
 
     database: Database
     service: OrderService
+    events: EventService
+
+    def start(self) -> None:
+        """Starts tailing the event log."""
+        self.events.hub.start()
 
     async def close(self) -> None:
+        await self.events.hub.stop()
         await self.database.dispose()
 
 
@@ -44,4 +53,13 @@ def build(settings: Settings) -> Gateway:
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     registry = BackendRegistry([LocalBackend(database, utcnow)])
-    return Gateway(database=database, service=OrderService(registry, utcnow))
+    event_log = LocalEventLog(database)
+    hub = EventHub(
+        LocalEventLog(database, background=True),
+        poll_interval=settings.events_poll_ms / 1000,
+        queue_size=settings.events_queue_size,
+    )
+    database.on_commit(hub.notify)
+    return Gateway(
+        database=database, service=OrderService(registry, utcnow), events=EventService(event_log, hub)
+    )

@@ -20,3 +20,5 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
+    events_poll_ms: int = Field(default=150, ge=10)
+    events_queue_size: int = Field(default=1000, ge=1)

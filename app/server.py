@@ -1,6 +1,7 @@
 """The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
 
-Lifecycles live in `cleanup_ctx` (build the gateway, migrate, dispose); state sits in typed `web.AppKey`s.
+Lifecycles live in `cleanup_ctx` (build the gateway, migrate, start tailing the event log, dispose); state
+sits in typed `web.AppKey`s.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
     from app.config import Settings
+    from app.events.service import EventService
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.server")
@@ -74,9 +76,10 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     if settings.auto_migrate:
         bootstrap.ensure_sqlite_dir(settings.database_url)
         await asyncio.to_thread(upgrade, settings.database_url)
-    app[GATEWAY] = bootstrap.build(settings)
+    gateway = app[GATEWAY] = bootstrap.build(settings)
+    gateway.start()
     yield
-    await app[GATEWAY].close()
+    await gateway.close()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -88,8 +91,12 @@ def create_app(settings: Settings) -> web.Application:
     def service_of(request: web.Request) -> OrderService:
         return request.app[GATEWAY].service
 
+    def events_of(request: web.Request) -> EventService:
+        return request.app[GATEWAY].events
+
     view = GatewayView(
         service_of,
+        events_of,
         schema=build_schema(settings.max_query_depth),
         graphql_ide="graphiql",
         keep_alive=True,

@@ -15,8 +15,11 @@ from schema.context import Context
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from strawberry.http import GraphQLHTTPResponse
 
+    from app.events.service import EventService
     from app.orders import OrderService
 
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
@@ -36,18 +39,28 @@ def error_response(status: int, message: str, code: str, request_id: str | None 
 class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
 
-    def __init__(self, service_of: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        service_of: Callable[[web.Request], OrderService],
+        events_of: Callable[[web.Request], EventService],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._service_of = service_of
+        self._events_of = events_of
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> Context:
-        service: OrderService = self._service_of(request)
+        service = self._service_of(request)
         name = request.headers.get(CLIENT_NAME_HEADER, "")
         actor = Actor(name) if _CLIENT_NAME.match(name) else Actor()
         return Context(
-            service=service, actor=actor, request_id=request.get(REQUEST_ID, "-"), loaders=Loaders(service)
+            service=service,
+            events=self._events_of(request),
+            actor=actor,
+            request_id=request.get(REQUEST_ID, "-"),
+            loaders=Loaders(service),
         )
 
     def encode_json(self, data: object) -> bytes:
