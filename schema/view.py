@@ -13,6 +13,7 @@ from strawberry.aiohttp.views import GraphQLView
 from app.domain.commands import Actor
 from schema.context import Context
 from schema.loaders import Loaders
+from schema.websockets import TextWebSocketAdapter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,6 +40,8 @@ def error_response(status: int, message: str, code: str, request_id: str | None 
 class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
 
+    websocket_adapter_class = TextWebSocketAdapter
+
     def __init__(
         self,
         service_of: Callable[[web.Request], OrderService],
@@ -60,7 +63,7 @@ class GatewayView(GraphQLView[Context, None]):
             events=self._events_of(request),
             actor=actor,
             request_id=request.get(REQUEST_ID, "-"),
-            loaders=Loaders(service),
+            request_loaders=Loaders(service),
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -1,0 +1,101 @@
+"""WebSocket clients for the tests: the two GraphQL subprotocols spoken by hand over aiohttp, and waiting
+for a gateway's hub to see its subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from app.server import GATEWAY
+
+TRANSPORT = "graphql-transport-ws"
+LEGACY = "graphql-ws"
+EVENT_FIELDS = "id type orderId occurredAt"
+
+
+def ws_url(base: str) -> str:
+    return base.replace("http://", "ws://") + "/graphql"
+
+
+def subscription(fields: str = EVENT_FIELDS) -> str:
+    return (
+        "subscription($filter: OrderEventFilter, $after: String) "
+        f"{{ orderEvents(filter: $filter, after: $after) {{ {fields} }} }}"
+    )
+
+
+@dataclass
+class Socket:
+    """One WebSocket to /graphql speaking `protocol`; `next_payload` and `closed` read what comes back."""
+
+    ws: aiohttp.ClientWebSocketResponse
+    protocol: str
+
+    @classmethod
+    async def open(
+        cls, http: aiohttp.ClientSession, base: str, protocol: str = TRANSPORT, *, init: bool = True
+    ) -> Socket:
+        socket = cls(await http.ws_connect(ws_url(base), protocols=[protocol], autoping=True), protocol)
+        if init:
+            await socket.send({"type": "connection_init"})
+            assert (await socket.receive())["type"] == "connection_ack"
+        return socket
+
+    async def send(self, message: Any) -> None:
+        await self.ws.send_str(json.dumps(message))
+
+    async def receive(self, seconds: float = 5) -> dict[str, Any]:
+        """The next protocol message (legacy keep-alives skipped)."""
+        while True:
+            message = await self.ws.receive(timeout=seconds)
+            assert message.type is aiohttp.WSMsgType.TEXT, (message.type, message.data, message.extra)
+            decoded: dict[str, Any] = json.loads(message.data)
+            if decoded["type"] != "ka":
+                return decoded
+
+    async def subscribe(self, op_id: str, query: str, variables: dict[str, Any] | None = None) -> None:
+        kind = "subscribe" if self.protocol == TRANSPORT else "start"
+        await self.send(
+            {"type": kind, "id": op_id, "payload": {"query": query, "variables": variables or {}}}
+        )
+
+    async def next_payload(self, seconds: float = 5) -> dict[str, Any]:
+        """The payload of the next result (`next`, or `data` in the legacy protocol)."""
+        message = await self.receive(seconds)
+        assert message["type"] in ("next", "data"), message
+        payload: dict[str, Any] = message["payload"]
+        return payload
+
+    async def events(self, count: int, seconds: float = 5) -> list[dict[str, Any]]:
+        """The next `count` events of a subscription selecting `orderEvents`."""
+        found = []
+        for _ in range(count):
+            payload = await self.next_payload(seconds)
+            assert "errors" not in payload, payload
+            found.append(payload["data"]["orderEvents"])
+        return found
+
+    async def closed(self, seconds: float = 5) -> tuple[int | None, str]:
+        """Waits for the server to close the socket; its close code and reason."""
+        while True:
+            message = await self.ws.receive(timeout=seconds)
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                return self.ws.close_code, str(message.extra or "")
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def wait_for_subscribers(app: web.Application, count: int, seconds: float = 5) -> None:
+    """Returns once the gateway's hub holds `count` live subscribers (their replay is over)."""
+    hub = app[GATEWAY].events.hub
+    deadline = time.monotonic() + seconds
+    while hub.subscribers != count:
+        assert time.monotonic() < deadline, f"{hub.subscribers} subscribers, expected {count}"
+        await asyncio.sleep(0.005)
