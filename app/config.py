@@ -22,3 +22,4 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     events_poll_ms: int = Field(default=150, ge=10)
     events_queue_size: int = Field(default=1000, ge=1)
+    ws_keep_alive_s: float = Field(default=15, gt=0)

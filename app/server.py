@@ -100,7 +100,7 @@ def create_app(settings: Settings) -> web.Application:
         schema=build_schema(settings.max_query_depth),
         graphql_ide="graphiql",
         keep_alive=True,
-        keep_alive_interval=15,
+        keep_alive_interval=settings.ws_keep_alive_s,
     )
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", healthz)

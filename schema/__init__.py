@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
 
 from schema.errors import ErrorFormatting, is_bug
@@ -14,8 +16,20 @@ from schema.scalars import SCALARS
 from schema.subscriptions import Subscription
 
 if TYPE_CHECKING:
-    from graphql import GraphQLError
+    from collections.abc import Iterator
+
     from strawberry.types import ExecutionContext
+
+
+class ParserCacheReportingSyntaxErrors(ParserCache):
+    """Caches parsed documents; one with a syntax error is left to Strawberry's own parse, which reports it
+    as a GraphQL error on every transport (raised from this hook, it would escape a WebSocket operation)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
 
 
 class GatewaySchema(strawberry.Schema):
@@ -31,7 +45,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
     """The schema with its guards: depth limit, cached parsing and validation, error formatting."""
     extensions: list[Any] = [
         lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: ParserCache(maxsize=256),
+        lambda: ParserCacheReportingSyntaxErrors(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         ErrorFormatting,
     ]

@@ -1,4 +1,5 @@
-"""The aiohttp GraphQL view: per-request context, orjson, and GraphQL-shaped errors for bad requests."""
+"""The aiohttp GraphQL view: per-request context, orjson, GraphQL-shaped errors for bad requests, and
+WebSocket subscriptions (graphql-transport-ws and legacy graphql-ws) with heartbeats."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from strawberry.aiohttp.views import GraphQLView
 from app.domain.commands import Actor
 from schema.context import Context
 from schema.loaders import Loaders
-from schema.websockets import TextWebSocketAdapter
+from schema.websockets import LegacyWSHandler, TextWebSocketAdapter, TransportWSHandler
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,8 +39,14 @@ def error_response(status: int, message: str, code: str, request_id: str | None 
 
 
 class GatewayView(GraphQLView[Context, None]):
-    """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
+    """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path.
 
+    WebSockets get a heartbeat (a ping frame every `keep_alive_interval` seconds; a peer that does not
+    answer is disconnected), and legacy graphql-ws clients also get its `ka` messages.
+    """
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
     websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(
@@ -65,6 +72,15 @@ class GatewayView(GraphQLView[Context, None]):
             request_id=request.get(REQUEST_ID, "-"),
             request_loaders=Loaders(service),
         )
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [], heartbeat=self.keep_alive_interval
+        )
+        await ws.prepare(request)
+        return ws
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
