@@ -1,12 +1,13 @@
-"""WebSocket clients for the tests: the two GraphQL subprotocols spoken by hand over aiohttp, and waiting
-for a gateway's hub to see its subscribers."""
+"""WebSocket clients for the tests: the two GraphQL subprotocols spoken by hand over aiohttp, the
+graphql-ws npm client in a Node process, and waiting for a gateway's hub to see its subscribers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,6 +17,7 @@ from app.server import GATEWAY
 
 TRANSPORT = "graphql-transport-ws"
 LEGACY = "graphql-ws"
+NODE_CLIENT = Path(__file__).resolve().parents[1] / "js" / "subscribe.mjs"
 EVENT_FIELDS = "id type orderId occurredAt"
 
 
@@ -99,3 +101,45 @@ async def wait_for_subscribers(app: web.Application, count: int, seconds: float 
     while hub.subscribers != count:
         assert time.monotonic() < deadline, f"{hub.subscribers} subscribers, expected {count}"
         await asyncio.sleep(0.005)
+
+
+@dataclass
+class NodeClient:
+    """The graphql-ws npm client subscribed in its own Node process; `next_event` reads its reports."""
+
+    process: asyncio.subprocess.Process
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    async def subscribe(cls, base: str, query: str, **options: Any) -> NodeClient:
+        process = await asyncio.create_subprocess_exec(
+            "node",
+            str(NODE_CLIENT),
+            ws_url(base),
+            json.dumps({"query": query, **options}),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def next_event(self, *kinds: str, seconds: float = 10) -> dict[str, Any]:
+        """The next report of one of `kinds` (others are kept in `seen`)."""
+        assert self.process.stdout is not None
+        async with asyncio.timeout(seconds):
+            while True:
+                line = await self.process.stdout.readline()
+                assert line, f"the Node client exited early; saw {self.seen}"
+                report: dict[str, Any] = json.loads(line)
+                self.seen.append(report)
+                if report["event"] in kinds:
+                    return report
+
+    async def stop(self) -> None:
+        """Ends the subscription (closing the client's stdin) and waits for the process."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
