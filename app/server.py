@@ -1,7 +1,8 @@
 """The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
 
-Lifecycles live in `cleanup_ctx` (build the gateway, migrate, start tailing the event log, dispose); state
-sits in typed `web.AppKey`s.
+Lifecycles live in `cleanup_ctx` (build the gateway, migrate, start tailing the event log, dispose); on
+shutdown, subscriptions get the events already committed and then a 1001 close. State sits in typed
+`web.AppKey`s.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from app import bootstrap
 from app.backends.local.migrations import upgrade
@@ -30,6 +31,7 @@ log = logging.getLogger("orders_gateway.server")
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SHUTDOWN_DRAIN_S = 5.0
 
 
 @web.middleware
@@ -102,6 +104,19 @@ def create_app(settings: Settings) -> web.Application:
         keep_alive=True,
         keep_alive_interval=settings.ws_keep_alive_s,
     )
+
+    async def close_subscriptions(app: web.Application) -> None:
+        """On shutdown: deliver the events already committed, then close every WebSocket going away."""
+        try:
+            async with asyncio.timeout(SHUTDOWN_DRAIN_S):
+                await app[GATEWAY].events.hub.drain()
+        except TimeoutError:
+            log.warning("subscribers still had events after %s s; closing anyway", SHUTDOWN_DRAIN_S)
+        except Exception:
+            log.exception("could not deliver the last events before shutdown")
+        await view.close_websockets(WSCloseCode.GOING_AWAY, "server shutting down")
+
+    app.on_shutdown.append(close_subscriptions)
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

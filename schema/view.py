@@ -1,9 +1,12 @@
 """The aiohttp GraphQL view: per-request context, orjson, GraphQL-shaped errors for bad requests, and
-WebSocket subscriptions (graphql-transport-ws and legacy graphql-ws) with heartbeats."""
+WebSocket subscriptions (graphql-transport-ws and legacy graphql-ws) with heartbeats and a clean close."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import weakref
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 CLIENT_NAME_HEADER = "apollographql-client-name"
 _CLIENT_NAME = re.compile(r"^[\w .@:/-]{1,100}$")
+CLOSE_TIMEOUT_S = 5.0
 
 
 def error_response(status: int, message: str, code: str, request_id: str | None = None) -> web.Response:
@@ -42,7 +46,8 @@ class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path.
 
     WebSockets get a heartbeat (a ping frame every `keep_alive_interval` seconds; a peer that does not
-    answer is disconnected), and legacy graphql-ws clients also get its `ka` messages.
+    answer is disconnected), legacy graphql-ws clients also get its `ka` messages, and `close_websockets`
+    ends every open one (on shutdown, with 1001 going away).
     """
 
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -58,6 +63,7 @@ class GatewayView(GraphQLView[Context, None]):
         super().__init__(**kwargs)
         self._service_of = service_of
         self._events_of = events_of
+        self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -80,7 +86,18 @@ class GatewayView(GraphQLView[Context, None]):
             protocols=[subprotocol] if subprotocol else [], heartbeat=self.keep_alive_interval
         )
         await ws.prepare(request)
+        self._websockets.add(ws)
         return ws
+
+    async def close_websockets(self, code: int, message: str) -> None:
+        """Closes every open WebSocket with `code` (their subscriptions end with them), all at once."""
+
+        async def close(ws: web.WebSocketResponse) -> None:
+            with suppress(Exception):
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await ws.close(code=code, message=message.encode())
+
+        await asyncio.gather(*(close(ws) for ws in list(self._websockets)))
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
