@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench import BenchError, report, server
 from bench.baseline import baseline
+from bench.fanout import FanoutResult, allow_open_files, run_fanout
 from bench.graphql import Captured, capture, encode
 from bench.load import LoadResult, run_load
 from bench.profiles import FULL, QUICK, Profile
@@ -22,8 +23,9 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run(profile: Profile, workdir: Path) -> list[report.ScenarioResult]:
-    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response."""
+def run(profile: Profile, workdir: Path) -> tuple[list[report.ScenarioResult], FanoutResult]:
+    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response;
+    then the fan-out of order events to many subscribers."""
     measured: list[tuple[Scenario, bytes, Captured, LoadResult]] = []
     _progress("starting the gateway")
     with server.gateway(workdir) as gateway:
@@ -37,13 +39,15 @@ def run(profile: Profile, workdir: Path) -> list[report.ScenarioResult]:
             measured.append(
                 (scenario, payload, captured, run_load(gateway.graphql_url, payload, gateway.pid, profile))
             )
+        _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
+        fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
     for scenario, payload, captured, on_gateway in measured:
         _progress(f"measuring the baseline: {scenario.title}")
         with baseline(workdir, captured) as bare:
             on_baseline = run_load(bare.graphql_url, payload, bare.pid, profile)
         results.append(report.ScenarioResult(scenario, profile, len(captured.body), on_gateway, on_baseline))
-    return results
+    return results, fanout
 
 
 def main() -> int:
@@ -56,15 +60,19 @@ def main() -> int:
         print("bench failed: reading server CPU and RSS needs Linux /proc", file=sys.stderr)
         return 1
     started = datetime.now(UTC)
+    profile = QUICK if args.quick else FULL
     try:
+        allow_open_files(profile.subscribers)  # the gateway, started from here, inherits the limit
         with tempfile.TemporaryDirectory(prefix="orders-bench-") as workdir:
-            results = run(QUICK if args.quick else FULL, Path(workdir))
+            results, fanout = run(profile, Path(workdir))
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     for result in results:
         print(report.table(result))
         print(f"\nwrote {report.write_json(result, started)}\n")
+    print(report.fanout_table(fanout))
+    print(f"\nwrote {report.write_fanout_json(fanout, profile, started)}\n")
     return 0
 
 
