@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
 
 from schema.errors import ErrorFormatting, is_bug
+from schema.fanout import SharedEventExecution
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS
@@ -55,6 +56,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALARS,
+        execution_context_class=SharedEventExecution,
     )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -14,36 +13,21 @@ if TYPE_CHECKING:
     from app.domain.model import CustomStatus, Fulfillment, HistoryEntry, LineItem, Order, Payment
     from app.orders import OrderService
 
-K = TypeVar("K")
 T = TypeVar("T")
 
 
-class SharedDataLoader(DataLoader[K, T]):
-    """A loader whose results many tasks await at once (the subscribers of one batch of events).
-
-    A caller cancelled while it waits (its client went away) must not cancel the result for the others,
-    so each caller awaits a shield of the cached future.
-    """
-
-    def load(self, key: K) -> Awaitable[T]:
-        return asyncio.shield(super().load(key))
-
-
-def _lists(
-    fetch: Callable[[Sequence[str]], Awaitable[dict[str, list[T]]]], loader: type[DataLoader[Any, Any]]
-) -> DataLoader[str, list[T]]:
+def _lists(fetch: Callable[[Sequence[str]], Awaitable[dict[str, list[T]]]]) -> DataLoader[str, list[T]]:
     async def load(keys: list[str]) -> list[list[T]]:
         found = await fetch(keys)
         return [found.get(key, []) for key in keys]
 
-    return loader(load_fn=load)
+    return DataLoader(load_fn=load)
 
 
 class Loaders:
-    """The loaders of one request (or, `shared`, of one batch of events for all its subscribers);
-    mutations call `forget` so later reads see the change."""
+    """The loaders of one request; mutations call `forget` so later reads see the change."""
 
-    def __init__(self, service: OrderService, *, shared: bool = False) -> None:
+    def __init__(self, service: OrderService) -> None:
         async def orders(keys: list[str]) -> list[Order | None]:
             return await service.orders_by_ids(keys)
 
@@ -51,15 +35,12 @@ class Loaders:
             found = await service.statuses_by_id(keys)
             return [found.get(key) for key in keys]
 
-        loader: type[DataLoader[Any, Any]] = SharedDataLoader if shared else DataLoader
-        self.order_by_id: DataLoader[str, Order | None] = loader(load_fn=orders, max_batch_size=100)
-        self.status_by_id: DataLoader[str, CustomStatus | None] = loader(load_fn=statuses)
-        self.line_items_by_order_id: DataLoader[str, list[LineItem]] = _lists(service.line_items, loader)
-        self.history_by_order_id: DataLoader[str, list[HistoryEntry]] = _lists(service.history, loader)
-        self.payments_by_order_id: DataLoader[str, list[Payment]] = _lists(service.payments, loader)
-        self.fulfillments_by_order_id: DataLoader[str, list[Fulfillment]] = _lists(
-            service.fulfillments, loader
-        )
+        self.order_by_id: DataLoader[str, Order | None] = DataLoader(load_fn=orders, max_batch_size=100)
+        self.status_by_id: DataLoader[str, CustomStatus | None] = DataLoader(load_fn=statuses)
+        self.line_items_by_order_id: DataLoader[str, list[LineItem]] = _lists(service.line_items)
+        self.history_by_order_id: DataLoader[str, list[HistoryEntry]] = _lists(service.history)
+        self.payments_by_order_id: DataLoader[str, list[Payment]] = _lists(service.payments)
+        self.fulfillments_by_order_id: DataLoader[str, list[Fulfillment]] = _lists(service.fulfillments)
 
     def forget(self, order: Order) -> None:
         """Drops what this request cached about `order` and primes it with its new state."""

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from weakref import WeakKeyDictionary
 
 import strawberry
 
 from app.domain.events import EVERY_EVENT
 from app.events.hub import Delivery
-from app.events.log import EventBatch
 from app.orders import OrderService
-from schema.context import Info, resolve_event_with
+from schema.context import Info
+from schema.fanout import enter_event
 from schema.inputs import OMITTED, OrderEventFilter, opt
-from schema.loaders import Loaders
 from schema.types.payloads import OrderEvent
-
-# One set of loaders per batch read from the log, for every subscriber that receives the batch: a fan-out
-# to many subscribers reads each order once. Entries go with the batch.
-_batch_loaders: WeakKeyDictionary[EventBatch, Loaders] = WeakKeyDictionary()
-
-
-def _loaders_of(batch: EventBatch, service: OrderService) -> Loaders:
-    loaders = _batch_loaders.get(batch)
-    if loaders is None:
-        loaders = _batch_loaders[batch] = Loaders(service, shared=True)
-    return loaders
 
 
 async def _events(
@@ -34,7 +21,7 @@ async def _events(
 ) -> AsyncGenerator[OrderEvent, None]:
     async with aclosing(deliveries):
         async for event, batch in deliveries:
-            resolve_event_with(_loaders_of(batch, service))
+            enter_event(batch, event.seq, service)  # shared with the batch's other subscribers
             yield OrderEvent.from_domain(event)
 
 

@@ -106,7 +106,7 @@ class EventHub:
         self._log = log
         self._poll_interval = poll_interval
         self._queue_size = queue_size
-        self._subscribers: set[Subscriber] = set()
+        self._subscribers: dict[Subscriber, None] = {}  # in joining order: fan-out order is predictable
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()
         self._reading = asyncio.Lock()
@@ -140,11 +140,11 @@ class EventHub:
         """A subscriber that receives every matching event after `position` (its `start`)."""
         await self._ready.wait()  # the position is known once the log's head was read
         subscriber = Subscriber(filter, self.position, self._queue_size)
-        self._subscribers.add(subscriber)
+        self._subscribers[subscriber] = None
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self._subscribers.discard(subscriber)
+        self._subscribers.pop(subscriber, None)
         subscriber.release()
 
     async def catch_up(self) -> None:
@@ -174,7 +174,7 @@ class EventHub:
         self.position = batch.events[-1].seq
         behind = [subscriber for subscriber in self._subscribers if not subscriber.offer(batch)]
         for subscriber in behind:
-            self._subscribers.discard(subscriber)
+            del self._subscribers[subscriber]
             subscriber.drop()
         if behind:
             log.warning("dropped %d subscriber(s) that fell %d events behind", len(behind), self._queue_size)

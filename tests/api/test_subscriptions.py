@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 import app.events.stream
+from app.domain.commands import Actor
 from app.server import GATEWAY
+from schema.types.order import Order
 from tests.api.test_event_log import event_log, head
 from tests.api.test_order_mutations import APPROVE, HISTORY, UPDATE
 from tests.conftest import Gateway
@@ -186,9 +188,10 @@ async def test_subscribers_of_one_change_share_one_read_of_the_order(
     fields = "id order { revision lineItems { id } history { id } }"
 
     async def statements_for_one_change(subscribers: int) -> int:
+        # Each subscriber's own filter (another order id each): no two share an execution, only the reads.
         opened = [
-            await listen(gateway, sockets, fields=fields, filter={"orderIds": [order["id"]]})
-            for _ in range(subscribers)
+            await listen(gateway, sockets, fields=fields, filter={"orderIds": [order["id"], f"other-{i}"]})
+            for i in range(subscribers)
         ]
         before = gateway.statements
         await gateway.query(HISTORY, {"id": order["id"], "message": "hello"})
@@ -203,3 +206,57 @@ async def test_subscribers_of_one_change_share_one_read_of_the_order(
         return spent
 
     assert await statements_for_one_change(1) == await statements_for_one_change(25)
+
+
+async def test_subscribers_of_one_operation_share_one_execution_per_event(
+    gateway: Gateway, sockets: list[Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await gateway.create()
+    executions: list[str] = []
+    from_domain = Order.from_domain
+
+    def counted(found: Any) -> Order:
+        executions.append(found.id)
+        return from_domain(found)
+
+    monkeypatch.setattr(Order, "from_domain", counted)
+    mine = {"filter": {"orderIds": [order["id"]]}}
+    groups = [
+        [await listen(gateway, sockets, fields="id order { id }", **mine) for _ in range(10)],
+        [await listen(gateway, sockets, fields="id order { id }") for _ in range(3)],  # other variables
+        [await listen(gateway, sockets, fields="order { id revision }", **mine) for _ in range(2)],
+    ]
+    await gateway.app[GATEWAY].service.add_history(order["id"], "hello", Actor())  # no GraphQL involved
+    for group in groups:
+        received = [(await socket.events(1))[0] for socket in group]
+        assert all(event == received[0] for event in received)
+        assert received[0]["order"]["id"] == order["id"]
+    assert received[0]["order"]["revision"] == order["revision"] + 1
+    assert executions == [order["id"]] * 3  # one per distinct operation and variables, not one per socket
+
+
+async def test_a_subscriber_leaving_mid_execution_does_not_spoil_the_others(
+    gateway: Gateway, sockets: list[Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await gateway.create()
+    service = gateway.app[GATEWAY].service
+    loading, release = asyncio.Event(), asyncio.Event()
+    orders_by_ids = service.orders_by_ids
+
+    async def slow(ids: Any) -> Any:
+        loading.set()
+        await release.wait()
+        return await orders_by_ids(ids)
+
+    mine = {"filter": {"orderIds": [order["id"]]}}
+    leaving = await listen(gateway, sockets, fields="id order { id }", **mine)
+    staying = await listen(gateway, sockets, fields="id order { id }", **mine)
+    monkeypatch.setattr(service, "orders_by_ids", slow)
+    await service.add_history(order["id"], "hello", Actor())
+    await asyncio.wait_for(loading.wait(), 5)  # the shared execution waits for the order
+    await leaving.close()
+    sockets.remove(leaving)
+    await wait_for_subscribers(gateway.app, 1)
+    release.set()
+    [event] = await staying.events(1)
+    assert event["order"] == {"id": order["id"]}
