@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from app.events.log import EventBatch
     from app.orders import OrderService
 
-ResultKey = tuple[int, "OperationDefinitionNode", str]
+# (event sequence, operation node identity, variables): AST nodes hash their whole tree, identity is cheap.
+ResultKey = tuple[int, int, str]
 
 
 @dataclass(slots=True, eq=False)
@@ -37,7 +38,9 @@ class BatchShare:
     """What the subscribers of one batch share: its loaders, and the results executed for its events."""
 
     loaders: Loaders
-    results: dict[ResultKey, asyncio.Future[Any]] = field(default_factory=dict)
+    results: dict[ResultKey, tuple[OperationDefinitionNode, asyncio.Future[Any]]] = field(
+        default_factory=dict
+    )
 
 
 _shares: WeakKeyDictionary[EventBatch, BatchShare] = WeakKeyDictionary()  # entries go with their batch
@@ -66,18 +69,23 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         if current is None or self.operation.operation is not OperationType.SUBSCRIPTION:
             return super().execute_operation(serially)
         share, seq = current
-        # Coerced variables follow the operation's definitions and input types' field order: stable.
-        key = (seq, self.operation, repr(self.variable_values.coerced))
-        shared = share.results.get(key)
-        if shared is None:
-            result = super().execute_operation(serially)
-            if not self.is_awaitable(result):
-                share.results[key] = done = asyncio.get_running_loop().create_future()
-                done.set_result(result)
-                return result
-            shared = share.results[key] = asyncio.ensure_future(result)
-            shared.add_done_callback(_retrieve)
-        return shared.result() if shared.done() else asyncio.shield(shared)
+        # Coerced variables follow the operation's definitions and input types' field order: stable. The
+        # entry holds the operation, so its id cannot be reused while the entry exists.
+        key = (seq, id(self.operation), repr(self.variable_values.coerced))
+        entry = share.results.get(key)
+        if entry is not None:
+            shared = entry[1]
+            return shared.result() if shared.done() else asyncio.shield(shared)
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            running = asyncio.ensure_future(result)
+            running.add_done_callback(_retrieve)
+            share.results[key] = (self.operation, running)
+            return asyncio.shield(running)
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(result)
+        share.results[key] = (self.operation, done)
+        return result
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:
