@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
 
+from schema.context import OperationLoaders
 from schema.errors import ErrorFormatting, is_bug
 from schema.fanout import SharedEventExecution
 from schema.mutations import Mutation
@@ -49,6 +50,7 @@ def build_schema(max_depth: int = 12) -> strawberry.Schema:
         lambda: ParserCacheReportingSyntaxErrors(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         ErrorFormatting,
+        OperationLoaders,
     ]
     return GatewaySchema(
         query=Query,

@@ -16,7 +16,6 @@ from strawberry.aiohttp.views import GraphQLView
 
 from app.domain.commands import Actor
 from schema.context import Context
-from schema.loaders import Loaders
 from schema.websockets import LegacyWSHandler, TextWebSocketAdapter, TransportWSHandler
 
 if TYPE_CHECKING:
@@ -68,15 +67,13 @@ class GatewayView(GraphQLView[Context, None]):
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> Context:
-        service = self._service_of(request)
         name = request.headers.get(CLIENT_NAME_HEADER, "")
         actor = Actor(name) if _CLIENT_NAME.match(name) else Actor()
         return Context(
-            service=service,
+            service=self._service_of(request),
             events=self._events_of(request),
             actor=actor,
             request_id=request.get(REQUEST_ID, "-"),
-            request_loaders=Loaders(service),
         )
 
     async def create_websocket_response(

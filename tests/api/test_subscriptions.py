@@ -260,3 +260,16 @@ async def test_a_subscriber_leaving_mid_execution_does_not_spoil_the_others(
     release.set()
     [event] = await staying.events(1)
     assert event["order"] == {"id": order["id"]}
+
+
+async def test_each_operation_on_one_socket_reads_afresh(gateway: Gateway, sockets: list[Socket]) -> None:
+    order = await gateway.create()
+    socket = await Socket.open(gateway.http, gateway.url)
+    sockets.append(socket)
+    read = "query($id: ID!) { order(id: $id) { note lineItems { quantity } } }"
+    for op_id, note in (("1", None), ("2", "first"), ("3", "second")):
+        if note is not None:
+            await gateway.query(UPDATE, {"id": order["id"], "input": {"note": note}})
+        await socket.subscribe(op_id, read, {"id": order["id"]})  # a query over the socket
+        assert (await socket.next_payload())["data"]["order"]["note"] == note
+        assert (await socket.receive())["type"] == "complete"
