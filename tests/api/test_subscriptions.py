@@ -273,3 +273,26 @@ async def test_each_operation_on_one_socket_reads_afresh(gateway: Gateway, socke
         await socket.subscribe(op_id, read, {"id": order["id"]})  # a query over the socket
         assert (await socket.next_payload())["data"]["order"]["note"] == note
         assert (await socket.receive())["type"] == "complete"
+
+
+async def test_a_change_that_rolls_back_reaches_no_subscriber(
+    gateway: Gateway, sockets: list[Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await gateway.create()
+    socket = await listen(
+        gateway, sockets, fields="id historyEntry { message }", filter={"orderIds": [order["id"]]}
+    )
+    backend = gateway.app[GATEWAY].service.backends.get("local")
+    write_records = backend._write_records  # type: ignore[attr-defined]
+
+    async def then_fail(*args: Any) -> None:
+        await write_records(*args)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(backend, "_write_records", then_fail)
+    _, body = await gateway.post({"query": NOTE, "variables": {"id": order["id"], "message": "never kept"}})
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    monkeypatch.undo()
+    await gateway.query(NOTE, {"id": order["id"], "message": "kept"})
+    [event] = await socket.events(1)
+    assert event["historyEntry"] == {"message": "kept"}
