@@ -43,6 +43,7 @@ class Subscriber:
 
     @property
     def queued(self) -> int:
+        """Events taken from the log that this subscriber has not taken yet."""
         return len(self._queue)
 
     async def next(self) -> Delivery | None:
@@ -115,6 +116,11 @@ class EventHub:
     @property
     def subscribers(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def deepest_queue(self) -> int:
+        """The most events any subscriber has waiting (at most `queue_size`)."""
+        return max((subscriber.queued for subscriber in self._subscribers), default=0)
 
     @property
     def queue_size(self) -> int:
