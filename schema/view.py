@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -62,7 +61,9 @@ class GatewayView(GraphQLView[Context, None]):
         super().__init__(**kwargs)
         self._service_of = service_of
         self._events_of = events_of
-        self._websockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self._websockets: weakref.WeakKeyDictionary[web.WebSocketResponse, web.Request] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
@@ -83,18 +84,24 @@ class GatewayView(GraphQLView[Context, None]):
             protocols=[subprotocol] if subprotocol else [], heartbeat=self.keep_alive_interval
         )
         await ws.prepare(request)
-        self._websockets.add(ws)
+        self._websockets[ws] = request
         return ws
 
     async def close_websockets(self, code: int, message: str) -> None:
-        """Closes every open WebSocket with `code` (their subscriptions end with them), all at once."""
+        """Closes every open WebSocket with `code` (their subscriptions end with them), all at once; one
+        whose peer reads nothing (so it cannot take the close frame) is cut off after CLOSE_TIMEOUT_S."""
 
-        async def close(ws: web.WebSocketResponse) -> None:
-            with suppress(Exception):
+        async def close(ws: web.WebSocketResponse, request: web.Request) -> None:
+            try:
                 async with asyncio.timeout(CLOSE_TIMEOUT_S):
                     await ws.close(code=code, message=message.encode())
+            except TimeoutError:
+                if request.transport is not None:
+                    request.transport.abort()
 
-        await asyncio.gather(*(close(ws) for ws in list(self._websockets)))
+        # A socket whose peer is gone may fail to close: that must not keep the others open.
+        sockets = list(self._websockets.items())
+        await asyncio.gather(*(close(ws, request) for ws, request in sockets), return_exceptions=True)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

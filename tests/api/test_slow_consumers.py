@@ -12,6 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+import app.server
+import schema.view
 from app.config import Settings
 from app.server import GATEWAY
 from tests.conftest import Gateway, start_gateway
@@ -104,3 +106,35 @@ async def test_a_stalled_subscriber_is_dropped_and_the_healthy_one_keeps_up(gate
         assert got + rest == ids
         await stalled.close()
         await healthy.close()
+
+
+async def test_a_stalled_subscriber_does_not_hold_up_shutdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.server, "SHUTDOWN_DRAIN_S", 0.5)
+    monkeypatch.setattr(schema.view, "CLOSE_TIMEOUT_S", 0.5)
+    runner, url = await start_gateway(
+        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}", port=0)
+    )
+    async with (
+        aiohttp.ClientSession() as http,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=small_receive_buffer)) as slow,
+    ):
+        gateway = Gateway(url, runner.app, http)
+        lines = [{"productName": f"{i:03} " + "x" * 196, "quantity": 1, "price": "1.00"} for i in range(300)]
+        order = await gateway.create(lineItems=lines)
+        only_it = {"filter": {"orderIds": [order["id"]]}}
+        stalled = await Socket.open(slow, url)
+        await stalled.subscribe("1", subscription(BIG), only_it)
+        healthy = await Socket.open(http, url)
+        await healthy.subscribe("1", subscription("id"), only_it)
+        await wait_for_subscribers(runner.app, 2)
+        for i in range(70):  # more than the stalled socket can buffer
+            await gateway.query(NOTE, {"id": order["id"], "i": str(i)})
+        await healthy.events(70)
+        goodbye = asyncio.create_task(healthy.closed())
+        started = time.monotonic()
+        async with asyncio.timeout(10):  # aiohttp alone would wait 60 s for the stuck handler
+            await runner.cleanup()
+        assert time.monotonic() - started < 5
+        assert await goodbye == (1001, "server shutting down")

@@ -84,11 +84,13 @@ class Socket:
         return found
 
     async def closed(self, seconds: float = 5) -> tuple[int | None, str]:
-        """Waits for the server to close the socket; its close code and reason."""
+        """Waits for the server to close the socket; the close code and reason it sent."""
         while True:
             message = await self.ws.receive(timeout=seconds)
-            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
-                return self.ws.close_code, str(message.extra or "")
+            if message.type is aiohttp.WSMsgType.CLOSE:
+                return int(message.data), str(message.extra or "")
+            if message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                return self.ws.close_code, ""
 
     async def close(self) -> None:
         await self.ws.close()
