@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+JS := tests/js
+JS_STAMP := $(JS)/node_modules/.package-lock.json
 
 .PHONY: run test lint migrate bench export-schema clean
 
@@ -11,6 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The graphql-ws npm client the WebSocket tests drive (Node 20+).
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	npm ci --prefix $(JS) --no-audit --no-fund
 
 run: $(STAMP)
 	$(BIN)/orders-gateway migrate
@@ -24,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app schema tests bench
 	$(BIN)/mypy
 
-test: lint
+test: lint $(JS_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -34,4 +40,4 @@ export-schema: $(STAMP)
 	$(BIN)/orders-gateway export-schema
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(JS)/node_modules

@@ -12,9 +12,12 @@ from app.access import Access
 from app.audit import AuditTrail
 from app.backends.local.audit import LocalAuditLog
 from app.backends.local.database import Database
+from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
+from app.events.hub import EventHub
+from app.events.service import EventService
 from app.orders import OrderService
 
 if TYPE_CHECKING:
@@ -23,15 +26,21 @@ if TYPE_CHECKING:
 
 @dataclass
 class Gateway:
-    """What a running gateway holds: the local database, the service over all backends, keys and audit."""
+    """What a running gateway holds: the database, the service over all backends, events, keys and audit."""
 
     database: Database
     service: OrderService
+    events: EventService
     access: Access
     audit: AuditTrail
 
+    def start(self) -> None:
+        """Starts tailing the event log."""
+        self.events.hub.start()
+
     async def close(self) -> None:
-        """Writes the pending audit entries, then closes the database."""
+        """Stops the event hub, writes the pending audit entries, then closes the database."""
+        await self.events.hub.stop()
         await self.audit.drain()
         await self.database.dispose()
 
@@ -52,9 +61,16 @@ def build(settings: Settings) -> Gateway:
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     registry = BackendRegistry([LocalBackend(database, utcnow)])
+    hub = EventHub(
+        LocalEventLog(database, background=True),
+        poll_interval=settings.events_poll_ms / 1000,
+        queue_size=settings.events_queue_size,
+    )
+    database.on_commit(hub.notify)
     return Gateway(
         database=database,
         service=OrderService(registry, utcnow),
+        events=EventService(LocalEventLog(database), hub),
         access=Access(LocalKeyStore(database), utcnow),
         audit=AuditTrail(LocalAuditLog(database), utcnow),
     )

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
+    events_poll_ms: int = Field(default=150, ge=10)
+    events_queue_size: int = Field(default=1000, ge=1)
+    ws_keep_alive_s: float = Field(default=15, gt=0)
     public_introspection: bool | None = None  # None: on in open local mode, off once keys exist
 
     @model_validator(mode="after")

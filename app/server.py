@@ -1,7 +1,8 @@
 """The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
 
 Lifecycles live in `cleanup_ctx` (migrate, build the gateway, decide between open local mode and keys,
-dispose); state sits in typed `web.AppKey`s.
+start tailing the event log, dispose); on shutdown, subscriptions get the events already committed and
+then a 1001 close. State sits in typed `web.AppKey`s.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from app import bootstrap
 from app.access import Gate, start_gate
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from app.audit import AuditTrail
     from app.config import Settings
+    from app.events.service import EventService
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.server")
@@ -35,6 +37,7 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
 GATE = web.AppKey("gate", Gate)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SHUTDOWN_DRAIN_S = 5.0
 
 
 @web.middleware
@@ -88,6 +91,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         await gateway.close()
         raise
     app[GATEWAY] = gateway
+    gateway.start()
     yield
     await gateway.close()
 
@@ -107,8 +111,12 @@ def create_app(settings: Settings) -> web.Application:
     def audit_of(request: web.Request) -> AuditTrail:
         return request.app[GATEWAY].audit
 
+    def events_of(request: web.Request) -> EventService:
+        return request.app[GATEWAY].events
+
     view = GatewayView(
         service_of,
+        events_of,
         gate_of,
         audit_of,
         PersistedQueries(settings.persisted_queries),
@@ -119,8 +127,21 @@ def create_app(settings: Settings) -> web.Application:
         ),
         graphql_ide="graphiql",
         keep_alive=True,
-        keep_alive_interval=15,
+        keep_alive_interval=settings.ws_keep_alive_s,
     )
+
+    async def close_subscriptions(app: web.Application) -> None:
+        """On shutdown: deliver the events already committed, then close every WebSocket going away."""
+        try:
+            async with asyncio.timeout(SHUTDOWN_DRAIN_S):
+                await app[GATEWAY].events.hub.drain()
+        except TimeoutError:
+            log.warning("subscribers still had events after %s s; closing anyway", SHUTDOWN_DRAIN_S)
+        except Exception:
+            log.exception("could not deliver the last events before shutdown")
+        await view.close_websockets(WSCloseCode.GOING_AWAY, "server shutting down")
+
+    app.on_shutdown.append(close_subscriptions)
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

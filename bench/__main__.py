@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench import BenchError, report, server
 from bench.baseline import baseline
+from bench.fanout import FanoutResult, allow_open_files, run_fanout
 from bench.graphql import Captured, capture
 from bench.load import LoadResult, run_load
 from bench.profiles import FULL, QUICK, Profile
@@ -30,8 +31,9 @@ def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) ->
     return path
 
 
-def run(profile: Profile, workdir: Path) -> list[report.ScenarioResult]:
-    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response.
+def run(profile: Profile, workdir: Path) -> tuple[list[report.ScenarioResult], FanoutResult]:
+    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response;
+    then the fan-out of order events to many subscribers.
 
     The response captured (to check, and for the baseline to replay) is that to the first request body.
     """
@@ -50,6 +52,8 @@ def run(profile: Profile, workdir: Path) -> list[report.ScenarioResult]:
             _progress(f"measuring the gateway: {scenario.title}")
             on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, profile)
             measured.append((scenario, payloads_file, len(payloads), captured, on_gateway))
+        _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
+        fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
     for scenario, payloads_file, payload_count, captured, on_gateway in measured:
         _progress(f"measuring the baseline: {scenario.title}")
@@ -60,7 +64,7 @@ def run(profile: Profile, workdir: Path) -> list[report.ScenarioResult]:
                 scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline
             )
         )
-    return results
+    return results, fanout
 
 
 def main() -> int:
@@ -73,15 +77,19 @@ def main() -> int:
         print("bench failed: reading server CPU and RSS needs Linux /proc", file=sys.stderr)
         return 1
     started = datetime.now(UTC)
+    profile = QUICK if args.quick else FULL
     try:
+        allow_open_files(profile.subscribers)  # the gateway, started from here, inherits the limit
         with tempfile.TemporaryDirectory(prefix="orders-bench-") as workdir:
-            results = run(QUICK if args.quick else FULL, Path(workdir))
+            results, fanout = run(profile, Path(workdir))
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     for result in results:
         print(report.table(result))
         print(f"\nwrote {report.write_json(result, started)}\n")
+    print(report.fanout_table(fanout))
+    print(f"\nwrote {report.write_fanout_json(fanout, profile, started)}\n")
     return 0
 
 

@@ -19,7 +19,9 @@ class Profile:
     connections: int = 8
     orders: int = 200
     seed_concurrency: int = 8
+    subscribers: int = 1000
+    changes: int = 100
 
 
 FULL = Profile(name="full", warmup_s=3.0, duration_s=15.0, write_payloads=20)
-QUICK = Profile(name="quick", warmup_s=1.0, duration_s=4.0, write_payloads=10)
+QUICK = Profile(name="quick", warmup_s=1.0, duration_s=4.0, write_payloads=10, subscribers=200, changes=20)

@@ -14,6 +14,7 @@ from bench.seed import BULK_MAX, LINES_PER_ORDER
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from bench.fanout import FanoutResult
     from bench.load import LoadResult
     from bench.profiles import Profile
     from bench.scenarios import Scenario
@@ -102,5 +103,40 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
     }
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{result.scenario.slug}-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def fanout_table(result: FanoutResult) -> str:
+    """A plain-text summary of the fan-out scenario."""
+    lines = [
+        f"order events fan-out: {result.subscribers:,} WebSocket subscribers, {result.changes} changes, "
+        f"{result.deliveries:,} deliveries in {result.elapsed_s:.2f} s",
+        "",
+        f"{'deliveries/s':>13}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'KiB/subscriber':>16}"
+        f"{'server CPU s':>14}{'client CPU':>12}",
+        f"{result.deliveries_per_s:>13,.0f}{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}{result.max_ms:>9.1f}"
+        f"{result.server_kib_per_subscriber:>16.1f}{result.server_cpu_s:>14.2f}{result.client_cpu_utilisation:>12.0%}",
+    ]
+    if result.client_cpu_utilisation >= CLIENT_BOUND:
+        lines.append("note: the subscribers' process was CPU-bound, so deliveries/s is a lower bound")
+    return "\n".join(lines)
+
+
+def write_fanout_json(result: FanoutResult, profile: Profile, started: datetime) -> Path:
+    """Writes bench/results/order-events-fanout-<timestamp>.json and returns its path."""
+    document = {
+        "scenario": "order-events-fanout",
+        "started_at": started.isoformat(),
+        "profile": asdict(profile),
+        "result": asdict(result) | {"server_kib_per_subscriber": result.server_kib_per_subscriber},
+        "host": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"order-events-fanout-{started:%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(document, indent=2) + "\n")
     return path

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
 
 from app.limits import InProcessBuckets
 from schema.access import ScopeGuard
+from schema.context import OperationLoaders
 from schema.cost import CostModel
 from schema.errors import ErrorFormatting, is_bug
+from schema.fanout import SharedEventExecution
 from schema.limits import QueryLimiter, QueryLimits
 from schema.mutations import Mutation
 from schema.queries import Query
@@ -18,10 +22,22 @@ from schema.scalars import SCALARS
 from schema.subscriptions import Subscription
 
 if TYPE_CHECKING:
-    from graphql import GraphQLError
+    from collections.abc import Iterator
+
     from strawberry.types import ExecutionContext
 
     from app.limits import RateLimiter
+
+
+class ParserCacheReportingSyntaxErrors(ParserCache):
+    """Caches parsed documents; one with a syntax error is left to Strawberry's own parse, which reports it
+    as a GraphQL error on every transport (raised from this hook, it would escape a WebSocket operation)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
 
 
 class GatewaySchema(strawberry.Schema):
@@ -44,11 +60,12 @@ def build_schema(
     costs = CostModel(maxsize=256)
     extensions: list[Any] = [
         lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: ParserCache(maxsize=256),
+        lambda: ParserCacheReportingSyntaxErrors(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         ScopeGuard,
         lambda: QueryLimiter(costs, limits, buckets),
         ErrorFormatting,
+        OperationLoaders,
     ]
     return GatewaySchema(
         query=Query,
@@ -56,6 +73,7 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALARS,
+        execution_context_class=SharedEventExecution,
     )
 
 

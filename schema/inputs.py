@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from app.domain import commands, listing, model
+from app.domain import commands, events, listing, model
 from app.domain.commands import UNSET
 from schema.types.enums import (
     FulfillmentStatus,
@@ -309,3 +309,6 @@ class OrderSort:
 class OrderEventFilter:
     order_ids: list[strawberry.ID] | None = OMITTED
     types: list[OrderEventType] | None = OMITTED
+
+    def to_domain(self) -> events.EventFilter:
+        return events.EventFilter.of(opt(self.order_ids), opt(self.types))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from app.domain.errors import DomainError, ErrorCode, Unsupported
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.events import EVERY_EVENT
 from app.domain.listing import MAX_IDS
 from app.domain.listing import OrderFilter as DomainFilter
 from app.domain.listing import OrderSort as DomainSort
@@ -81,7 +82,9 @@ class Query:
             CustomOrderStatus.from_domain(s) for s in await info.context.service.statuses(source or "local")
         ]
 
-    @strawberry.field(description="The durable order event log, oldest first, after the given cursor.")
+    @strawberry.field(
+        description="The durable order event log, oldest first, after the given cursor; first is 1..500."
+    )
     async def order_event_log(
         self,
         info: Info,
@@ -89,4 +92,7 @@ class Query:
         after: str | None = OMITTED,
         first: int | None = 100,
     ) -> OrderEventConnection:
-        raise Unsupported("the order event log is not available yet")
+        page = await info.context.events.page(
+            filter.to_domain() if filter else EVERY_EVENT, opt(after), 100 if first is None else first
+        )
+        return OrderEventConnection.from_domain(page)

@@ -1,4 +1,5 @@
-"""The aiohttp GraphQL view: authentication, per-request context, orjson, GraphQL-shaped errors.
+"""The aiohttp GraphQL view: authentication, per-request context, orjson, GraphQL-shaped errors, and
+WebSocket subscriptions (graphql-transport-ws and legacy graphql-ws) with heartbeats and a clean close.
 
 Every request but the GraphiQL page passes the gate first: a missing or invalid key is answered with HTTP
 401 and an `UNAUTHENTICATED` error before the body is read. A WebSocket handshake without a token is let
@@ -8,7 +9,9 @@ refused until the connection authenticates.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,8 +23,8 @@ from strawberry.http import GraphQLRequestData
 from app.domain.access import Principal, valid_client_name
 from app.domain.commands import Actor
 from schema.context import Context
-from schema.loaders import Loaders
 from schema.persisted import PersistedQueries, PersistedQueryError
+from schema.websockets import LegacyWSHandler, TextWebSocketAdapter, TransportWSHandler
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,12 +35,14 @@ if TYPE_CHECKING:
 
     from app.access import Gate
     from app.audit import AuditTrail
+    from app.events.service import EventService
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.auth")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", Principal)
 CLIENT_NAME_HEADER = "apollographql-client-name"
+CLOSE_TIMEOUT_S = 5.0
 
 
 def error_response(status: int, message: str, code: str, request_id: str | None = None) -> web.Response:
@@ -70,11 +75,21 @@ def _retry_after(response_data: GraphQLHTTPResponse) -> int | None:
 
 
 class GatewayView(GraphQLView[Context, None]):
-    """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path."""
+    """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path.
+
+    WebSockets get a heartbeat (a ping frame every `keep_alive_interval` seconds; a peer that does not
+    answer is disconnected), legacy graphql-ws clients also get its `ka` messages, and `close_websockets`
+    ends every open one (on shutdown, with 1001 going away).
+    """
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(
         self,
         service_of: Callable[[web.Request], OrderService],
+        events_of: Callable[[web.Request], EventService],
         gate_of: Callable[[web.Request], Gate],
         audit_of: Callable[[web.Request], AuditTrail],
         persisted: PersistedQueries,
@@ -82,24 +97,53 @@ class GatewayView(GraphQLView[Context, None]):
     ) -> None:
         super().__init__(**kwargs)
         self._service_of = service_of
+        self._events_of = events_of
         self._gate_of = gate_of
         self._audit_of = audit_of
         self._persisted = persisted
+        self._websockets: weakref.WeakKeyDictionary[web.WebSocketResponse, web.Request] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def get_context(
         self, request: web.Request, response: web.Response | web.WebSocketResponse
     ) -> Context:
-        service = self._service_of(request)
         principal = request.get(PRINCIPAL)
         return Context(
-            service=service,
+            service=self._service_of(request),
+            events=self._events_of(request),
             actor=Actor(principal.client_name) if principal else Actor(),
             request_id=request.get(REQUEST_ID, "-"),
-            loaders=Loaders(service),
             principal=principal,
             introspection=self._gate_of(request).introspection,
             audit=self._audit_of(request),
         )
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(
+            protocols=[subprotocol] if subprotocol else [], heartbeat=self.keep_alive_interval
+        )
+        await ws.prepare(request)
+        self._websockets[ws] = request
+        return ws
+
+    async def close_websockets(self, code: int, message: str) -> None:
+        """Closes every open WebSocket with `code` (their subscriptions end with them), all at once; one
+        whose peer reads nothing (so it cannot take the close frame) is cut off after CLOSE_TIMEOUT_S."""
+
+        async def close(ws: web.WebSocketResponse, request: web.Request) -> None:
+            try:
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await ws.close(code=code, message=message.encode())
+            except TimeoutError:
+                if request.transport is not None:
+                    request.transport.abort()
+
+        # A socket whose peer is gone may fail to close: that must not keep the others open.
+        sockets = list(self._websockets.items())
+        await asyncio.gather(*(close(ws, request) for ws, request in sockets), return_exceptions=True)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -13,6 +13,7 @@ from schema.types.order import CustomOrderStatus, Fulfillment, HistoryEntry, Ord
 
 if TYPE_CHECKING:
     from app.domain.errors import DomainError
+    from app.domain.events import EventPage, LoggedEvent
 
 
 @strawberry.type(description="A problem with the input: nothing was changed.")
@@ -94,6 +95,16 @@ class OrderEvent:
     occurred_at: datetime
     history_entry_id: strawberry.Private[str | None]
 
+    @classmethod
+    def from_domain(cls, e: LoggedEvent) -> OrderEvent:
+        return cls(
+            id=strawberry.ID(e.id),
+            type=e.type,
+            order_id=strawberry.ID(e.order_id),
+            occurred_at=e.occurred_at,
+            history_entry_id=e.history_entry_id,
+        )
+
     @strawberry.field(description="The order as it is now (null once it no longer exists).")
     async def order(self, info: Info) -> Order | None:
         found = await info.context.loaders.order_by_id.load(self.order_id)
@@ -119,3 +130,9 @@ class OrderEventEdge:
 class OrderEventConnection:
     edges: list[OrderEventEdge]
     page_info: PageInfo
+
+    @classmethod
+    def from_domain(cls, page: EventPage) -> OrderEventConnection:
+        edges = [OrderEventEdge(cursor=e.id, node=OrderEvent.from_domain(e)) for e in page.events]
+        end = page.events[-1].id if page.events else None
+        return cls(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))

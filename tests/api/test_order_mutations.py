@@ -332,11 +332,6 @@ async def test_unknown_order_ids_are_not_found(gateway: Gateway) -> None:
         assert result["userErrors"][0]["code"] == "NOT_FOUND"
 
 
-async def test_the_event_log_answers_unsupported_until_it_is_served(gateway: Gateway) -> None:
-    errors = await gateway.errors("{ orderEventLog { edges { cursor } } }")
-    assert errors[0]["extensions"]["code"] == "UNSUPPORTED_BY_BACKEND"
-
-
 async def test_author_is_the_client_name(gateway: Gateway) -> None:
     order = await gateway.create()
     data = await gateway.query(

@@ -2,7 +2,9 @@
 
 SQLite allows one writer; write transactions therefore start with `BEGIN IMMEDIATE` (so a read never has
 to be upgraded to a write lock mid-transaction) and are queued in-process by a lock, while reads run
-concurrently on their own connections.
+concurrently on their own connections. Callbacks given to `on_commit` run after every committed write
+(the event hub reads the log then, instead of waiting for its next poll). `statements` counts what
+requests cost; work done aside (`counted=False`: the event hub's reads, audit writes) is left out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
 _WRITE = "gateway_write"
 _UNCOUNTED = "gateway_uncounted"
@@ -49,15 +51,21 @@ class Database:
             event.listen(sync_engine, "begin", _sqlite_begin)
         self._writer = self.engine.execution_options(**{_WRITE: True})
         self._uncounted_writer = self.engine.execution_options(**{_WRITE: True, _UNCOUNTED: True})
+        self._uncounted_reader = self.engine.execution_options(**{_UNCOUNTED: True})
+        self._committed: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Calls `callback` after each write transaction commits (never after a rollback)."""
+        self._committed.append(callback)
 
     def _count(self, conn: Any, *_: object) -> None:
         if not conn.get_execution_options().get(_UNCOUNTED):
             self.statements += 1
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self, *, counted: bool = True) -> AsyncIterator[AsyncConnection]:
         """A connection in a read transaction (a consistent snapshot on both dialects)."""
-        async with self.engine.connect() as conn:
+        async with (self.engine if counted else self._uncounted_reader).connect() as conn:
             yield conn
 
     @asynccontextmanager
@@ -67,9 +75,11 @@ class Database:
         if self._write_lock is None:
             async with writer.begin() as conn:
                 yield conn
-            return
-        async with self._write_lock, writer.begin() as conn:
-            yield conn
+        else:
+            async with self._write_lock, writer.begin() as conn:
+                yield conn
+        for callback in self._committed:
+            callback()
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -147,10 +147,14 @@ class EventRow(SQLModel, table=True):
     """The durable order event log (an outbox written in each change's transaction)."""
 
     __tablename__ = "order_events"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        Index("ix_order_events_order_seq", "order_id", "seq"),
+        Index("ix_order_events_type_seq", "type", "seq"),
+        {"sqlite_autoincrement": True},
+    )
 
     seq: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
-    order_id: str = Field(index=True, max_length=64)
+    order_id: str = Field(max_length=64)
     type: str = Field(max_length=30)
     occurred_at: datetime = _time()
     history_entry_id: str | None = Field(default=None, max_length=64)

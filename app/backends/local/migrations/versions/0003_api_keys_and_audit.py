@@ -1,7 +1,7 @@
 """api keys and audit log
 
-Revision ID: 0002a
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-23 02:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002a"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

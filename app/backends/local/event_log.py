@@ -1,0 +1,66 @@
+"""The order event log in the local store (`order_events`), read with SQLAlchemy Core.
+
+On SQLite, writes are serialized (one writer, `BEGIN IMMEDIATE`), so sequence order is commit order: once
+a reader sees event N, every event before N is visible too. (PostgreSQL sequences are not commit-ordered;
+its reader will need a commit-ordered position, see the PostgreSQL issue.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from app.backends.local.tables import EventRow
+from app.domain.events import LoggedEvent
+from app.domain.model import EventType
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+    from app.backends.local.database import Database
+    from app.domain.events import EventFilter
+
+events_t: Table = EventRow.__table__  # type: ignore[attr-defined]
+_COLUMNS = (
+    events_t.c.seq,
+    events_t.c.type,
+    events_t.c.order_id,
+    events_t.c.occurred_at,
+    events_t.c.history_entry_id,
+)
+
+
+class LocalEventLog:
+    """`EventLog` over the local database (`background`: reads that no request pays for, left uncounted)."""
+
+    def __init__(self, db: Database, *, background: bool = False) -> None:
+        self.db = db
+        self.background = background
+
+    async def read(
+        self, after: int, filter: EventFilter, limit: int, until: int | None = None
+    ) -> list[LoggedEvent]:
+        if filter.matches_nothing:
+            return []
+        stmt = select(*_COLUMNS).where(events_t.c.seq > after).order_by(events_t.c.seq).limit(limit)
+        if until is not None:
+            stmt = stmt.where(events_t.c.seq <= until)
+        if filter.order_ids is not None:
+            stmt = stmt.where(events_t.c.order_id.in_(sorted(filter.order_ids)))
+        if filter.types is not None:
+            stmt = stmt.where(events_t.c.type.in_(sorted(filter.types)))
+        async with self.db.read(counted=not self.background) as conn:
+            rows = (await conn.execute(stmt)).all()
+        return [
+            LoggedEvent(seq, EventType(kind), order_id, at, entry) for seq, kind, order_id, at, entry in rows
+        ]
+
+    async def head(self) -> int:
+        async with self.db.read(counted=not self.background) as conn:
+            return int((await conn.execute(select(func.coalesce(func.max(events_t.c.seq), 0)))).scalar_one())
+
+    async def contains(self, seq: int) -> bool:
+        async with self.db.read(counted=not self.background) as conn:
+            found = await conn.execute(select(events_t.c.seq).where(events_t.c.seq == seq))
+            return found.first() is not None
