@@ -1,12 +1,15 @@
 """Who may call the gateway: API keys (create, list, revoke), the check of a token, and the server's mode.
 
 `Access.authenticate(token)` is the one check every transport uses (the HTTP `Authorization: Bearer`
-header now, the WebSocket `connection_init` payload later). It reads the key on every call, one primary-key
-lookup and no cache, so a key revoked by another process (the CLI) fails on the very next request.
+header, the WebSocket `connection_init` payload). It reads the key on every call, one primary-key lookup
+and no cache, so a key revoked by another process (the CLI) fails on the very next request.
+`watch_revocations` does the same for connections that stay open: one query per interval for all the keys
+they hold.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from app.domain.access import ALL_SCOPES, ApiKey, Principal, Scope, issue_key, p
 from app.domain.errors import NotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Awaitable, Callable, Collection, Iterable
     from datetime import datetime
 
 log = logging.getLogger("orders_gateway.access")
@@ -29,6 +32,7 @@ class KeyStore(Protocol):
     async def get(self, key_id: str) -> ApiKey | None: ...
     async def all(self) -> list[ApiKey]: ...
     async def revoke(self, key_id: str, at: datetime) -> ApiKey | None: ...
+    async def revoked(self, key_ids: Collection[str]) -> set[str]: ...
     async def any_active(self) -> bool: ...
 
 
@@ -61,6 +65,10 @@ class Access:
             raise NotFound(f"no API key has the id {key_id[:40]!r}", ("id",))
         log.info("revoked API key %s (%s)", key.id, key.name)
         return key
+
+    async def revoked(self, key_ids: Collection[str]) -> set[str]:
+        """Those of `key_ids` that are revoked (one query whatever their number)."""
+        return await self._store.revoked(key_ids) if key_ids else set()
 
     async def keys_configured(self) -> bool:
         """True when at least one key is active."""
@@ -101,6 +109,23 @@ class Gate:
         if scheme.lower() != "bearer" or not token:
             return None
         return await self.access.authenticate(token)
+
+
+async def watch_revocations(
+    access: Access,
+    interval: float,
+    in_use: Callable[[], set[str]],
+    close: Callable[[set[str]], Awaitable[None]],
+) -> None:
+    """Until cancelled: every `interval` seconds, asks which of the keys `in_use` reports are revoked (by any
+    process) and hands those to `close`. A failed check is logged and tried again at the next interval."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if revoked := await access.revoked(in_use()):
+                await close(revoked)
+        except Exception:
+            log.exception("could not check the API keys in use for revocation")
 
 
 async def start_gate(access: Access, host: str, public_introspection: bool | None) -> Gate:

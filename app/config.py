@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     events_poll_ms: int = Field(default=150, ge=10)
     events_queue_size: int = Field(default=1000, ge=1)
     ws_keep_alive_s: float = Field(default=15, gt=0)
+    ws_key_check_s: float = Field(default=1, gt=0)
     public_introspection: bool | None = None  # None: on in open local mode, off once keys exist
 
     @model_validator(mode="after")

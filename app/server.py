@@ -1,8 +1,8 @@
 """The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
 
 Lifecycles live in `cleanup_ctx` (migrate, build the gateway, decide between open local mode and keys,
-start tailing the event log, dispose); on shutdown, subscriptions get the events already committed and
-then a 1001 close. State sits in typed `web.AppKey`s.
+start tailing the event log, watch the keys open WebSockets hold for revocation, dispose); on shutdown,
+subscriptions get the events already committed and then a 1001 close. State sits in typed `web.AppKey`s.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import asyncio
 import logging
 import re
 import secrets
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode, web
 
 from app import bootstrap
-from app.access import Gate, start_gate
+from app.access import Gate, start_gate, watch_revocations
 from app.backends.local.migrations import upgrade
 from app.limits import InProcessBuckets
 from schema import build_schema
@@ -141,6 +142,16 @@ def create_app(settings: Settings) -> web.Application:
             log.exception("could not deliver the last events before shutdown")
         await view.close_websockets(WSCloseCode.GOING_AWAY, "server shutting down")
 
+    async def watch_keys(app: web.Application) -> AsyncIterator[None]:
+        """Closes the WebSockets of keys revoked while open, one query every GATEWAY_WS_KEY_CHECK_S."""
+        access, interval = app[GATEWAY].access, settings.ws_key_check_s
+        task = asyncio.create_task(watch_revocations(access, interval, view.keys_in_use, view.close_revoked))
+        yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(watch_keys)
     app.on_shutdown.append(close_subscriptions)
     app.router.add_route("*", "/graphql", view)
     app.router.add_get("/healthz", healthz)

@@ -15,6 +15,8 @@ from schema.loaders import Loaders
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from aiohttp import web
+
     from app.audit import AuditTrail
     from app.domain.access import Principal
     from app.domain.commands import Actor
@@ -29,7 +31,8 @@ class Context:
     """Who is asking, the request id logs and masked errors carry, and the services.
 
     `principal` is whom the request acts as (None only on a WebSocket not yet authenticated: every
-    operation is then refused); `introspection` says whether `__schema`/`__type` are answered.
+    operation is then refused); `introspection` says whether `__schema`/`__type` are answered;
+    `connection_params` is a WebSocket's `connection_init` payload (Strawberry sets it).
     One context serves a whole WebSocket connection, so loaders are not kept here: each operation gets
     its own (`OperationLoaders`), and each subscription event those of its batch (`schema.fanout`), so
     every read shows the order as it is now.
@@ -42,6 +45,8 @@ class Context:
     principal: Principal | None
     introspection: bool
     audit: AuditTrail
+    request: web.Request
+    connection_params: dict[str, object] | None = None
 
     @property
     def loaders(self) -> Loaders:

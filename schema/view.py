@@ -3,8 +3,10 @@ WebSocket subscriptions (graphql-transport-ws and legacy graphql-ws) with heartb
 
 Every request but the GraphiQL page passes the gate first: a missing or invalid key is answered with HTTP
 401 and an `UNAUTHENTICATED` error before the body is read. A WebSocket handshake without a token is let
-through unauthenticated with keys configured: its context has no principal, so every operation on it is
-refused until the connection authenticates.
+through (browsers cannot send headers): its `connection_init` payload must then carry the key, else the
+connection is refused (4403 Forbidden; legacy graphql-ws: `connection_error`). A key in that payload is
+checked like the header, in open local mode too, and holds for the whole connection. `close_revoked`
+closes the WebSockets of keys revoked since they connected (4403, "API key revoked").
 """
 
 from __future__ import annotations
@@ -18,16 +20,23 @@ import orjson
 from aiohttp import hdrs, web
 from cross_web import HTTPException
 from strawberry.aiohttp.views import GraphQLView
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
 
 from app.domain.access import Principal, valid_client_name
 from app.domain.commands import Actor
 from schema.context import Context
 from schema.persisted import PersistedQueries, PersistedQueryError
-from schema.websockets import LegacyWSHandler, TextWebSocketAdapter, TransportWSHandler
+from schema.websockets import (
+    LegacyWSHandler,
+    TextWebSocketAdapter,
+    TransportWSHandler,
+    presented_authorization,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from cross_web import AsyncHTTPRequestAdapter
     from strawberry.http import GraphQLHTTPResponse
@@ -43,6 +52,7 @@ REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", Principal)
 CLIENT_NAME_HEADER = "apollographql-client-name"
 CLOSE_TIMEOUT_S = 5.0
+FORBIDDEN = 4403  # graphql-transport-ws: the connection is refused
 
 
 def error_response(status: int, message: str, code: str, request_id: str | None = None) -> web.Response:
@@ -74,12 +84,29 @@ def _retry_after(response_data: GraphQLHTTPResponse) -> int | None:
     return None
 
 
+async def _close(sockets: list[tuple[web.WebSocketResponse, web.Request]], code: int, message: str) -> None:
+    """Closes `sockets` with `code`, all at once; one whose peer reads nothing (so it cannot take the close
+    frame) is cut off after CLOSE_TIMEOUT_S."""
+
+    async def close(ws: web.WebSocketResponse, request: web.Request) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await ws.close(code=code, message=message.encode())
+        except TimeoutError:
+            if request.transport is not None:
+                request.transport.abort()
+
+    # A socket whose peer is gone may fail to close: that must not keep the others open.
+    await asyncio.gather(*(close(ws, request) for ws, request in sockets), return_exceptions=True)
+
+
 class GatewayView(GraphQLView[Context, None]):
     """Serves POST/GET queries, GraphiQL and WebSocket subscriptions on one path.
 
     WebSockets get a heartbeat (a ping frame every `keep_alive_interval` seconds; a peer that does not
     answer is disconnected), legacy graphql-ws clients also get its `ka` messages, and `close_websockets`
-    ends every open one (on shutdown, with 1001 going away).
+    ends every open one (on shutdown, with 1001 going away). Each socket's principal is its request's
+    `PRINCIPAL`, set at the handshake or at `connection_init`.
     """
 
     graphql_transport_ws_handler_class = TransportWSHandler
@@ -117,7 +144,32 @@ class GatewayView(GraphQLView[Context, None]):
             principal=principal,
             introspection=self._gate_of(request).introspection,
             audit=self._audit_of(request),
+            request=request,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """Authenticates a WebSocket with the key its `connection_init` payload carries, if any; refuses a
+        bad key, and no key on a socket whose handshake had none while keys are required."""
+        request_id = context.request_id
+        authorization = presented_authorization(context.connection_params)
+        if authorization is None:
+            if context.principal is None:
+                log.warning("refused WebSocket %s: no API key", request_id)
+                raise ConnectionRejectionError(
+                    {"message": "an API key is required: send Authorization: Bearer <key> in connection_init"}
+                )
+            return UnsetType()
+        gate = self._gate_of(context.request)
+        principal = await gate.admit(authorization) if isinstance(authorization, str) else None
+        if principal is None:
+            log.warning("refused WebSocket %s: invalid API key", request_id)
+            raise ConnectionRejectionError(
+                {"message": "the API key is not valid (unknown, revoked or malformed)"}
+            )
+        context.request[PRINCIPAL] = principal
+        context.principal = principal
+        context.actor = Actor(principal.client_name)
+        return UnsetType()
 
     async def create_websocket_response(
         self, request: web.Request, subprotocol: str | None
@@ -130,20 +182,25 @@ class GatewayView(GraphQLView[Context, None]):
         return ws
 
     async def close_websockets(self, code: int, message: str) -> None:
-        """Closes every open WebSocket with `code` (their subscriptions end with them), all at once; one
-        whose peer reads nothing (so it cannot take the close frame) is cut off after CLOSE_TIMEOUT_S."""
+        """Closes every open WebSocket with `code` (their subscriptions end with them)."""
+        await _close(list(self._websockets.items()), code, message)
 
-        async def close(ws: web.WebSocketResponse, request: web.Request) -> None:
-            try:
-                async with asyncio.timeout(CLOSE_TIMEOUT_S):
-                    await ws.close(code=code, message=message.encode())
-            except TimeoutError:
-                if request.transport is not None:
-                    request.transport.abort()
+    def keys_in_use(self) -> set[str]:
+        """The ids of the API keys that open WebSockets are authenticated with."""
+        return {key_id for _, key_id in self._keyed_sockets()}
 
-        # A socket whose peer is gone may fail to close: that must not keep the others open.
-        sockets = list(self._websockets.items())
-        await asyncio.gather(*(close(ws, request) for ws, request in sockets), return_exceptions=True)
+    async def close_revoked(self, key_ids: Collection[str]) -> None:
+        """Closes the open WebSockets authenticated with any of `key_ids` (4403, "API key revoked")."""
+        sockets = [(ws, request) for (ws, request), key_id in self._keyed_sockets() if key_id in key_ids]
+        log.info("closing %d WebSocket(s) of revoked API key(s) %s", len(sockets), " ".join(sorted(key_ids)))
+        await _close(sockets, FORBIDDEN, "API key revoked")
+
+    def _keyed_sockets(self) -> list[tuple[tuple[web.WebSocketResponse, web.Request], str]]:
+        return [
+            ((ws, request), principal.key_id)
+            for ws, request in list(self._websockets.items())
+            if not ws.closed and (principal := request.get(PRINCIPAL)) and principal.key_id
+        ]
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -6,6 +6,7 @@
   4400, as the protocol says (Strawberry crashes the connection on a few shapes instead).
 - legacy graphql-ws: a message that is not JSON, or not an object with a known type, closes the socket
   with 1002 (protocol error) instead of being ignored.
+- `presented_authorization` finds the API key a `connection_init` payload carries.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ class TextWebSocketAdapter(AiohttpWebSocketAdapter):
             await self.ws.send_frame(cast("bytes", self.view.encode_json(message)), WSMsgType.TEXT)
         except (RuntimeError, ConnectionError) as exc:  # closed, or the peer went away mid-send
             raise WebSocketDisconnected from exc
+
+
+def presented_authorization(payload: Mapping[str, object] | None) -> object:
+    """The `Authorization` value of a `connection_init` payload (`Authorization` or `authorization`, at its
+    top or within its `headers`), as sent; None when it has none (an empty value counts as none)."""
+    headers = (payload or {}).get("headers")
+    for source in (payload or {}, headers if isinstance(headers, dict) else {}):
+        for name in ("Authorization", "authorization"):
+            if source.get(name) not in (None, ""):
+                return source[name]
+    return None
 
 
 def _optional(payload: Mapping[str, Any], key: str, kind: type) -> bool:

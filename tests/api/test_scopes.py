@@ -220,32 +220,3 @@ async def test_typename_needs_no_scope(keyed_gateway: KeyedGateway) -> None:
         }
     data = await keyed_gateway.query("mutation { __typename }", **keyed_gateway.as_client("only orders:read"))
     assert data == {"__typename": "Mutation"}
-
-
-async def test_without_a_principal_a_websocket_operation_is_unauthenticated(
-    keyed_gateway: KeyedGateway,
-) -> None:
-    # With keys configured a WebSocket may open without a token (browsers cannot send headers); until it
-    # authenticates every operation on it is refused.
-    errors = await subscribe(keyed_gateway, "subscription { orderEvents { id } }", {})
-    assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
-    async with keyed_gateway.http.ws_connect(
-        f"{keyed_gateway.url}/graphql", protocols=["graphql-transport-ws"]
-    ) as ws:
-        await ws.send_json({"type": "connection_init"})
-        assert (await receive(ws))["type"] == "connection_ack"
-        await ws.send_json(
-            {"id": "q", "type": "subscribe", "payload": {"query": "{ orders { totalCount } }"}}
-        )
-        message = await receive(ws)
-    assert message["type"] == "next" and message["payload"]["data"] is None, message
-    errors = message["payload"]["errors"]
-    assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
-    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-        async with keyed_gateway.http.ws_connect(
-            f"{keyed_gateway.url}/graphql",
-            protocols=["graphql-transport-ws"],
-            headers={"Authorization": "Bearer nope"},
-        ):
-            pass
-    assert refused.value.status == 401

@@ -69,6 +69,21 @@ async def test_a_key_revoked_by_another_process_fails_on_the_next_check(
     ) == revoked
 
 
+async def test_the_revoked_keys_among_many_are_found_in_one_query(
+    databases: tuple[Database, Database],
+) -> None:
+    server_db, cli_db = databases
+    server = Access(LocalKeyStore(server_db), lambda: T0)
+    cli = Access(LocalKeyStore(cli_db), lambda: T0)
+    keys = [(await cli.create_key(f"client {n}", [Scope.EVENTS_READ]))[0] for n in range(3)]
+    await cli.revoke_key(keys[1].id)
+    before = server_db.statements
+    assert await server.revoked([k.id for k in keys] + ["0123456789abcdef"]) == {keys[1].id}
+    assert server_db.statements - before == 2  # BEGIN and one SELECT for them all
+    assert await server.revoked([]) == set()
+    assert server_db.statements - before == 2  # no key in use: no query
+
+
 async def test_the_audit_log_lists_newest_first_and_is_written_off_the_request_count(
     databases: tuple[Database, Database],
 ) -> None:

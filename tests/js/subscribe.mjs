@@ -1,6 +1,7 @@
 // One subscription through the graphql-ws npm client (the client GraphiQL uses), reported as JSON lines.
 //
-//   node subscribe.mjs <ws-url> '{"query": "...", "variables": {...}, "keepAlive": 0, "origin": "..."}'
+//   node subscribe.mjs <ws-url> '{"query": "...", "variables": {...}, "keepAlive": 0, "origin": "...",
+//                                 "connectionParams": {...}}'
 //
 // Prints {"event": "connected" | "next" | "error" | "complete" | "pong" | "ws-ping" | "closed", ...} per
 // line; ends the subscription and exits when its standard input closes.
@@ -8,7 +9,7 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 const [url, options] = process.argv.slice(2);
-const { query, variables, keepAlive = 0, origin } = JSON.parse(options);
+const { query, variables, keepAlive = 0, origin, connectionParams } = JSON.parse(options);
 const emit = (event, fields = {}) => process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
 
 class ObservedWebSocket extends WebSocket {
@@ -24,6 +25,7 @@ const client = createClient({
   lazy: false,
   retryAttempts: 0,
   keepAlive,
+  connectionParams,
   on: {
     connected: () => emit("connected"),
     pong: (received) => received && emit("pong"),

@@ -44,11 +44,20 @@ class Socket:
 
     @classmethod
     async def open(
-        cls, http: aiohttp.ClientSession, base: str, protocol: str = TRANSPORT, *, init: bool = True
+        cls,
+        http: aiohttp.ClientSession,
+        base: str,
+        protocol: str = TRANSPORT,
+        *,
+        init: bool = True,
+        payload: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Socket:
-        socket = cls(await http.ws_connect(ws_url(base), protocols=[protocol], autoping=True), protocol)
+        """A socket, acknowledged after a `connection_init` carrying `payload` unless `init` is False."""
+        ws = await http.ws_connect(ws_url(base), protocols=[protocol], autoping=True, headers=headers)
+        socket = cls(ws, protocol)
         if init:
-            await socket.send({"type": "connection_init"})
+            await socket.send({"type": "connection_init", **({"payload": payload} if payload else {})})
             assert (await socket.receive())["type"] == "connection_ack"
         return socket
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
-from app.access import Access, Gate, OpenModeRefused, is_loopback, start_gate
+from app.access import Access, Gate, OpenModeRefused, is_loopback, start_gate, watch_revocations
 from app.domain.access import (
     ALL_SCOPES,
     ApiKey,
@@ -21,6 +23,9 @@ from app.domain.access import (
     valid_client_name,
 )
 from app.domain.errors import DomainError, ErrorCode
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -45,6 +50,9 @@ class FakeKeyStore:
         if key is not None and key.revoked_at is None:
             key = self.keys[key_id] = replace(key, revoked_at=at)
         return key
+
+    async def revoked(self, key_ids: Collection[str]) -> set[str]:
+        return {i for i in key_ids if i in self.keys and self.keys[i].revoked_at is not None}
 
     async def any_active(self) -> bool:
         return any(k.revoked_at is None for k in self.keys.values())
@@ -218,3 +226,34 @@ async def test_start_fails_closed_when_the_keys_cannot_be_read() -> None:
     store.any_active = broken  # type: ignore[method-assign]
     gate = await start_gate(Access(store, lambda: NOW), "0.0.0.0", None)
     assert (gate.open, gate.introspection) == (False, False)
+
+
+async def test_the_revocation_watch_asks_once_per_interval_for_the_keys_in_use_and_survives_failures(
+    caplog,  # type: ignore[no-untyped-def]
+) -> None:
+    store = FakeKeyStore()
+    access = Access(store, lambda: NOW)
+    kept, _ = await access.create_key("kept", [Scope.EVENTS_READ])
+    gone, _ = await access.create_key("gone", [Scope.EVENTS_READ])
+    await access.revoke_key(gone.id)
+    asked: list[set[str]] = []
+    closed: asyncio.Queue[set[str]] = asyncio.Queue()
+    real_revoked = store.revoked
+
+    async def revoked(key_ids: Collection[str]) -> set[str]:
+        asked.append(set(key_ids))
+        if len(asked) == 1:
+            raise OSError("database unavailable")
+        return await real_revoked(key_ids)
+
+    store.revoked = revoked  # type: ignore[method-assign]
+    in_use = {kept.id, gone.id}
+    task = asyncio.create_task(watch_revocations(access, 0.01, lambda: set(in_use), closed.put))
+    try:
+        assert await asyncio.wait_for(closed.get(), 5) == {gone.id}
+        in_use.clear()  # nothing open: nothing is asked
+        await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+    assert asked[:2] == [{kept.id, gone.id}, {kept.id, gone.id}] and len(asked) <= 3
+    assert "could not check the API keys in use for revocation" in caplog.text

@@ -1,4 +1,5 @@
-"""API keys in the local SQL store: one primary-key lookup per authenticated request."""
+"""API keys in the local SQL store: one primary-key lookup per authenticated request, one query per
+revocation check of the keys WebSockets hold open."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.backends.local.tables import api_keys_t
 from app.domain.access import ApiKey, Scope
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from datetime import datetime
 
     from app.backends.local.database import Database
@@ -53,6 +55,16 @@ class LocalKeyStore:
             )
             row = (await conn.execute(select(api_keys_t).where(api_keys_t.c.id == key_id))).first()
         return _key(row._mapping) if row else None
+
+    async def revoked(self, key_ids: Collection[str]) -> set[str]:
+        """Those of `key_ids` that are revoked, in one query."""
+        async with self._db.read() as conn:
+            found = await conn.execute(
+                select(api_keys_t.c.id).where(
+                    api_keys_t.c.id.in_(key_ids), api_keys_t.c.revoked_at.is_not(None)
+                )
+            )
+            return set(found.scalars())
 
     async def any_active(self) -> bool:
         async with self._db.read() as conn:
