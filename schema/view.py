@@ -174,8 +174,12 @@ class GatewayView(GraphQLView[Context, None]):
     async def create_websocket_response(
         self, request: web.Request, subprotocol: str | None
     ) -> web.WebSocketResponse:
+        # No permessage-deflate: events are small, compressing each costs CPU per subscriber, and aiohttp
+        # 3.14 has rejected a compressed frame that follows a pong ("non-zero reserved bits", 1002).
         ws = web.WebSocketResponse(
-            protocols=[subprotocol] if subprotocol else [], heartbeat=self.keep_alive_interval
+            protocols=[subprotocol] if subprotocol else [],
+            heartbeat=self.keep_alive_interval,
+            compress=False,
         )
         await ws.prepare(request)
         self._websockets[ws] = request
