@@ -5,6 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     GATEWAY_HOST=0.0.0.0 \
     GATEWAY_PORT=8000 \
+    GATEWAY_LOG_FORMAT=json \
     GATEWAY_DATABASE_URL=sqlite+aiosqlite:////data/orders.db
 
 WORKDIR /srv/orders-gateway

@@ -16,6 +16,7 @@ from app.bootstrap import ensure_sqlite_dir
 from app.config import Settings
 from app.domain.access import Scope
 from app.domain.errors import DomainError
+from app.logs import configure as configure_logs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,17 +28,28 @@ if TYPE_CHECKING:
 def _serve(settings: Settings) -> None:
     from app.server import GATE, create_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logs(settings.log_level, settings.log_format)
     app = create_app(settings)
 
     def started(_: str) -> None:
         ide = " (GraphiQL in a browser)" if app[GATE].introspection else ""
-        print(f"orders-gateway serving http://{settings.host}:{settings.port}/graphql{ide}", flush=True)
+        message = f"orders-gateway serving http://{settings.host}:{settings.port}/graphql{ide}"
+        if settings.log_format == "json":  # standard output stays one JSON object per line
+            logging.getLogger("orders_gateway.server").info(message)
+        else:
+            print(message, flush=True)
 
+    # On SIGTERM it stops listening, closes WebSockets (app/server.py), then lets the requests in flight
+    # finish for up to `shutdown_timeout_s` before it closes the database.
     try:
-        web.run_app(app, host=settings.host, port=settings.port, access_log=None, print=started)
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            access_log=None,
+            print=started,
+            shutdown_timeout=settings.shutdown_timeout_s,
+        )
     except OpenModeRefused as refused:
         sys.exit(f"orders-gateway: {refused}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,11 +28,20 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True
+    cors_origins: str = ""  # comma-separated; `*` allows any origin
+    shutdown_timeout_s: float = Field(default=30, gt=0)
     events_poll_ms: int = Field(default=150, ge=10)
     events_queue_size: int = Field(default=1000, ge=1)
     ws_keep_alive_s: float = Field(default=15, gt=0)
     ws_key_check_s: float = Field(default=1, gt=0)
     public_introspection: bool | None = None  # None: on in open local mode, off once keys exist
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        """The origins of `cors_origins` (empty: no CORS)."""
+        return frozenset(origin.strip() for origin in self.cors_origins.split(",") if origin.strip())
 
     @model_validator(mode="after")
     def _bucket_holds_a_query(self) -> Self:

@@ -1,5 +1,8 @@
-"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz and /readyz.
+"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz and /metrics.
 
+Every request gets an id, an access log line and, on /graphql over HTTP, its metrics (app/metrics.py);
+CORS applies when origins are configured (app/cors.py). /metrics needs a key with the `admin` scope once
+keys exist (in open local mode, which serves loopback only, it is open like everything else).
 Lifecycles live in `cleanup_ctx` (migrate, build the gateway, decide between open local mode and keys,
 start tailing the event log, watch the keys open WebSockets hold for revocation, dispose); on shutdown,
 subscriptions get the events already committed and then a 1001 close. State sits in typed `web.AppKey`s.
@@ -11,22 +14,29 @@ import asyncio
 import logging
 import re
 import secrets
+import time
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, hdrs, web
 
 from app import bootstrap
 from app.access import Gate, start_gate, watch_revocations
 from app.backends.local.migrations import upgrade
+from app.cors import cors
+from app.domain.access import Scope
 from app.limits import InProcessBuckets
+from app.metrics import CONTENT_TYPE, Metrics
+from app.request_scope import CURRENT, RequestRecord
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.persisted import PersistedQueries
-from schema.view import REQUEST_ID, GatewayView, error_response
+from schema.view import REQUEST_ID, GatewayView, error_response, unauthenticated
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
+
+    from aiohttp.typedefs import Middleware
 
     from app.audit import AuditTrail
     from app.config import Settings
@@ -34,9 +44,14 @@ if TYPE_CHECKING:
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.server")
+access_log = logging.getLogger("orders_gateway.access")
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
 GATE = web.AppKey("gate", Gate)
+METRICS = web.AppKey("metrics", Metrics)
+GRAPHQL_PATH = "/graphql"
+CLIENT_CLOSED = 499  # the status logged for a request cancelled before it was answered
+_STATUS_OUTCOMES = {401: "unauthenticated", 403: "forbidden", 429: "throttled", CLIENT_CLOSED: "cancelled"}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SHUTDOWN_DRAIN_S = 5.0
 
@@ -45,27 +60,76 @@ SHUTDOWN_DRAIN_S = 5.0
 async def request_context(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Gives every request an id (the client's X-Request-Id when sane) and keeps failures GraphQL-shaped."""
+    """Gives every request an id (the client's X-Request-Id when sane), keeps failures GraphQL-shaped,
+    logs it, and measures it when it is a GraphQL request over HTTP."""
     given = request.headers.get("X-Request-Id", "")
     request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
     request[REQUEST_ID] = request_id
+    record = RequestRecord(request_id)
+    scope = CURRENT.set(record)
+    metrics = request.app.get(METRICS) if request.path == GRAPHQL_PATH else None
+    if metrics is not None:
+        metrics.in_flight.inc()
+    started = time.perf_counter()
+    status = 500
+    response: web.StreamResponse | None = None
     try:
-        response = await handler(request)
+        response = await _masking_failures(request, handler, request_id)
+        status = response.status
+        if not response.prepared:
+            response.headers["X-Request-Id"] = request_id
+        return response
+    except web.HTTPException as refused:
+        status = refused.status
+        raise
+    except asyncio.CancelledError:  # the client left, or shutdown ran out of time
+        status = CLIENT_CLOSED
+        raise
+    finally:
+        seconds = time.perf_counter() - started
+        outcome = _STATUS_OUTCOMES.get(status) or ("error" if status >= 500 else record.outcome)
+        outcome = outcome or ("rejected" if status >= 400 else "ok")
+        if metrics is not None:
+            metrics.in_flight.dec()
+            if not isinstance(response, web.WebSocketResponse):
+                metrics.observe(record, outcome, seconds)
+        access_log.info(
+            "%s %s %d %.1f ms",
+            request.method,
+            request.path,
+            status,
+            seconds * 1000,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 3),
+                "operation": record.operation,
+                "outcome": outcome,
+            },
+        )
+        CURRENT.reset(scope)
+
+
+async def _masking_failures(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]], request_id: str
+) -> web.StreamResponse:
+    """The handler's response; a body too large or an unexpected exception as a GraphQL error."""
+    try:
+        return await handler(request)
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[SETTINGS].max_body_bytes
-        response = error_response(
+        return error_response(
             413, f"the request body is larger than {limit} bytes", "PAYLOAD_TOO_LARGE", request_id
         )
     except web.HTTPException:
         raise
     except Exception:
         log.exception("unhandled error (request %s)", request_id)
-        response = error_response(
+        return error_response(
             500, f"Internal server error (request id {request_id})", "INTERNAL_SERVER_ERROR", request_id
         )
-    if not response.prepared:
-        response.headers["X-Request-Id"] = request_id
-    return response
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -80,6 +144,18 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "database unavailable"}, status=503)
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    """The Prometheus exposition, for a principal with the `admin` scope."""
+    authorization = request.headers.get(hdrs.AUTHORIZATION)
+    principal = await request.app[GATE].admit(authorization)
+    if principal is None:
+        return unauthenticated(bool(authorization), request[REQUEST_ID])
+    if Scope.ADMIN not in principal.scopes:
+        return error_response(403, "/metrics needs the scope admin", "FORBIDDEN", request[REQUEST_ID])
+    body = request.app[METRICS].exposition()
+    return web.Response(body=body, headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
+
+
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.auto_migrate:
@@ -92,6 +168,8 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         await gateway.close()
         raise
     app[GATEWAY] = gateway
+    if METRICS in app:
+        app[METRICS].watch(gateway.events.hub)
     gateway.start()
     yield
     await gateway.close()
@@ -99,7 +177,10 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     """The whole HTTP application for `settings` (nothing connects until it starts)."""
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[request_context])
+    middlewares: list[Middleware] = [request_context]
+    if settings.allowed_origins:
+        middlewares.append(cors(settings.allowed_origins))
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_gateway)
 
@@ -153,7 +234,10 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(watch_keys)
     app.on_shutdown.append(close_subscriptions)
-    app.router.add_route("*", "/graphql", view)
+    app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if settings.metrics:
+        app[METRICS] = Metrics()
+        app.router.add_get("/metrics", metrics_page)
     return app

@@ -17,6 +17,7 @@ from schema.errors import ErrorFormatting, is_bug
 from schema.fanout import SharedEventExecution
 from schema.limits import QueryLimiter, QueryLimits
 from schema.mutations import Mutation
+from schema.observing import OperationRecording
 from schema.queries import Query
 from schema.scalars import SCALARS
 from schema.subscriptions import Subscription
@@ -53,12 +54,13 @@ def build_schema(
     max_depth: int = 12, limits: QueryLimits | None = None, limiter: RateLimiter | None = None
 ) -> strawberry.Schema:
     """The schema with its guards: depth limit, cached parsing and validation, scopes, query cost and rate
-    limits (schema/limits.py), error formatting. Without a `limiter`, in-process buckets of ten maximal
-    queries, refilling one a second."""
+    limits (schema/limits.py), error formatting; each operation is named for metrics and logs. Without a
+    `limiter`, in-process buckets of ten maximal queries, refilling one a second."""
     limits = limits or QueryLimits()
     buckets = limiter or InProcessBuckets(10 * limits.max_cost, limits.max_cost)
     costs = CostModel(maxsize=256)
     extensions: list[Any] = [
+        OperationRecording,
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: ParserCacheReportingSyntaxErrors(maxsize=256),
         lambda: ValidationCache(maxsize=256),

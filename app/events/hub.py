@@ -4,6 +4,8 @@ The tail reader wakes when `notify()` is called (after a local commit; a Postgre
 too) and otherwise every `poll_interval` seconds, which is how events written by other processes arrive.
 One read serves every subscriber: filters apply in memory and each subscriber has a bounded queue. A
 subscriber that falls `queue_size` events behind is dropped and told so; the hub never waits for one.
+`observe_lag`, when set, hears how late each batch reaches the subscribers (seconds since its oldest
+event occurred).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import asyncio
 import logging
 from collections import deque
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.domain.events import EVERY_EVENT
 from app.events.log import EventBatch
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from app.domain.events import EventFilter, LoggedEvent
     from app.events.log import EventLog
 
@@ -112,6 +117,7 @@ class EventHub:
         self._ready = asyncio.Event()
         self._reading = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self.observe_lag: Callable[[float], None] | None = None
 
     @property
     def subscribers(self) -> int:
@@ -178,6 +184,8 @@ class EventHub:
         # No await in here: a subscriber joins either before a batch (and gets it) or after (and its
         # `start` is past it).
         self.position = batch.events[-1].seq
+        if self.observe_lag is not None:
+            self.observe_lag((datetime.now(UTC) - batch.events[0].occurred_at).total_seconds())
         behind = [subscriber for subscriber in self._subscribers if not subscriber.offer(batch)]
         for subscriber in behind:
             del self._subscribers[subscriber]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -27,3 +29,10 @@ def test_upgrading_twice_is_harmless(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'twice.db'}"
     upgrade(url)
     upgrade(url)
+
+
+async def test_a_migrated_sqlite_file_is_in_wal_mode(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}"
+    await asyncio.to_thread(upgrade, url)
+    with sqlite3.connect(tmp_path / "wal.db") as plain:  # a connection that sets no pragma of its own
+        assert plain.execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -4,7 +4,8 @@ SQLite allows one writer; write transactions therefore start with `BEGIN IMMEDIA
 to be upgraded to a write lock mid-transaction) and are queued in-process by a lock, while reads run
 concurrently on their own connections. Callbacks given to `on_commit` run after every committed write
 (the event hub reads the log then, instead of waiting for its next poll). `statements` counts what
-requests cost; work done aside (`counted=False`: the event hub's reads, audit writes) is left out.
+requests cost, in all and on the record of the request being served (app/request_scope.py); work done
+aside (`counted=False`: the event hub's reads, audit writes) is left out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.request_scope import current
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -61,6 +64,8 @@ class Database:
     def _count(self, conn: Any, *_: object) -> None:
         if not conn.get_execution_options().get(_UNCOUNTED):
             self.statements += 1
+            if (request := current()) is not None:
+                request.statements += 1
 
     @asynccontextmanager
     async def read(self, *, counted: bool = True) -> AsyncIterator[AsyncConnection]:

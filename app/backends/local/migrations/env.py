@@ -33,6 +33,12 @@ async def _run_async() -> None:
     engine = create_async_engine(
         context.config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool
     )
+    if engine.dialect.name == "sqlite":
+        # WAL is a property of the file: set once here, later connections find it on and need no lock to
+        # switch (two processes opening a fresh file at once could otherwise fail "database is locked").
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            await connection.commit()
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
