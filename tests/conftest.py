@@ -150,23 +150,7 @@ class KeyedGateway(Gateway):
         return bearer(self.tokens[name])
 
 
-# Keys of the `keyed_gateway`: "all" has every scope; "only S" just S; "without S" every scope but S.
-KEYS: dict[str, frozenset[Scope]] = {
-    "all": frozenset(Scope),
-    **{f"only {s}": frozenset({s}) for s in Scope},
-    **{f"without {s}": frozenset(Scope) - {s} for s in Scope},
-}
-
-
-@pytest_asyncio.fixture(scope="module")
-async def keyed_gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KeyedGateway]:
-    """A fresh gateway that requires API keys (those of `KEYS`), for each test module."""
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('keyed') / 'orders.db'}"
-    tokens = await issue_keys(url, KEYS)
-    runner, base = await start_gateway(Settings(database_url=url, port=0))
-    async with aiohttp.ClientSession() as http:
-        yield KeyedGateway(base, runner.app, http, tokens, url)
-    await runner.cleanup()
+STORES = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -197,12 +181,39 @@ async def new_database(
     return f"postgresql+asyncpg://postgres@/{name}?host={socket_dir}"
 
 
-@pytest_asyncio.fixture(scope="module", params=["sqlite", "postgresql"])
+# Keys of the `keyed_gateway`: "all" has every scope; "only S" just S; "without S" every scope but S.
+KEYS: dict[str, frozenset[Scope]] = {
+    "all": frozenset(Scope),
+    **{f"only {s}": frozenset({s}) for s in Scope},
+    **{f"without {s}": frozenset(Scope) - {s} for s in Scope},
+}
+
+
+@pytest.fixture(scope="module", params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    """The store the module's gateways run on: each API module runs on both."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest_asyncio.fixture(scope="module")
+async def keyed_gateway(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[KeyedGateway]:
+    """A fresh gateway that requires API keys (those of `KEYS`), for each test module."""
+    url = await new_database(store, request, tmp_path_factory)
+    tokens = await issue_keys(url, KEYS)
+    runner, base = await start_gateway(Settings(database_url=url, port=0))
+    async with aiohttp.ClientSession() as http:
+        yield KeyedGateway(base, runner.app, http, tokens, url)
+    await runner.cleanup()
+
+
+@pytest_asyncio.fixture(scope="module")
 async def gateway(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Gateway]:
-    """A fresh gateway (and database) for each test module, on each store."""
-    database_url = await new_database(request.param, request, tmp_path_factory)
+    """A fresh gateway (and database) for each test module."""
+    database_url = await new_database(store, request, tmp_path_factory)
     runner, url = await start_gateway(Settings(database_url=database_url, port=0))
     async with aiohttp.ClientSession() as http:
         yield Gateway(url, runner.app, http)
