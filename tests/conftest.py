@@ -1,7 +1,8 @@
 """Fixtures: a real gateway on a free port of 127.0.0.1 over its own database, and a client for it.
 
-The `gateway` fixture runs each API module twice: on a SQLite file and on a database of its own in one
-PostgreSQL server (from the `pgserver` wheel) that the session starts in a temporary directory.
+The module-scoped `store` fixture runs each module whose gateways use it twice: on a SQLite file and on a
+database of its own in one PostgreSQL server (from the `pgserver` wheel) that the session starts in a
+temporary directory.
 """
 
 from __future__ import annotations
