@@ -1,15 +1,23 @@
-"""Fixtures: a real gateway on a free port of 127.0.0.1 over its own SQLite file, and a client for it."""
+"""Fixtures: a real gateway on a free port of 127.0.0.1 over its own database, and a client for it.
+
+The module-scoped `store` fixture runs each module whose gateways use it twice: on a SQLite file and on a
+database of its own in one PostgreSQL server (from the `pgserver` wheel) that the session starts in a
+temporary directory.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+import asyncpg
+import pgserver
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -143,6 +151,37 @@ class KeyedGateway(Gateway):
         return bearer(self.tokens[name])
 
 
+STORES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The unix socket directory of a PostgreSQL server started for this session; fails if it cannot start."""
+    try:
+        server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+        socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+    except Exception as error:
+        pytest.fail(f"cannot start PostgreSQL (pgserver): {error!r}", pytrace=False)
+    yield socket_dir
+    server.cleanup()
+
+
+async def new_database(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The URL of a new, empty database on `store` ("sqlite" or "postgresql")."""
+    if store == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'orders.db'}"
+    socket_dir: str = request.getfixturevalue("postgres")
+    name = f"orders_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(host=socket_dir, user="postgres", database="postgres")
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return f"postgresql+asyncpg://postgres@/{name}?host={socket_dir}"
+
+
 # Keys of the `keyed_gateway`: "all" has every scope; "only S" just S; "without S" every scope but S.
 KEYS: dict[str, frozenset[Scope]] = {
     "all": frozenset(Scope),
@@ -151,10 +190,18 @@ KEYS: dict[str, frozenset[Scope]] = {
 }
 
 
+@pytest.fixture(scope="module", params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    """The store the module's gateways run on: each API module runs on both."""
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest_asyncio.fixture(scope="module")
-async def keyed_gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[KeyedGateway]:
+async def keyed_gateway(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[KeyedGateway]:
     """A fresh gateway that requires API keys (those of `KEYS`), for each test module."""
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('keyed') / 'orders.db'}"
+    url = await new_database(store, request, tmp_path_factory)
     tokens = await issue_keys(url, KEYS)
     runner, base = await start_gateway(Settings(database_url=url, port=0))
     async with aiohttp.ClientSession() as http:
@@ -163,10 +210,12 @@ async def keyed_gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 
 
 @pytest_asyncio.fixture(scope="module")
-async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
-    """A fresh gateway (and database file) for each test module."""
-    path = tmp_path_factory.mktemp("store") / "orders.db"
-    runner, url = await start_gateway(Settings(database_url=f"sqlite+aiosqlite:///{path}", port=0))
+async def gateway(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Gateway]:
+    """A fresh gateway (and database) for each test module."""
+    database_url = await new_database(store, request, tmp_path_factory)
+    runner, url = await start_gateway(Settings(database_url=database_url, port=0))
     async with aiohttp.ClientSession() as http:
         yield Gateway(url, runner.app, http)
     await runner.cleanup()

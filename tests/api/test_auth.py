@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -13,7 +12,16 @@ from app.access import OpenModeRefused
 from app.config import Settings
 from app.domain.access import Scope, hash_secret
 from app.server import GATEWAY, create_app
-from tests.conftest import PAYLOAD, Gateway, KeyedGateway, bearer, issue_keys, order_input, start_gateway
+from tests.conftest import (
+    PAYLOAD,
+    Gateway,
+    KeyedGateway,
+    bearer,
+    issue_keys,
+    new_database,
+    order_input,
+    start_gateway,
+)
 from tests.support.cli import orders_gateway
 
 ORDERS = "{ orders { totalCount } }"
@@ -160,8 +168,10 @@ async def test_introspection_and_graphiql_are_off_by_default_with_keys(keyed_gat
         assert (await response.json())["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
-async def test_introspection_can_be_turned_on_with_keys_and_off_in_open_mode(tmp_path: Path) -> None:
-    keyed = f"sqlite+aiosqlite:///{tmp_path / 'keyed.db'}"
+async def test_introspection_can_be_turned_on_with_keys_and_off_in_open_mode(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    keyed = await new_database(store, request, tmp_path_factory)
     tokens = await issue_keys(keyed, {"reader": [Scope.ORDERS_READ]})
     runner, url = await start_gateway(Settings(database_url=keyed, public_introspection=True, port=0))
     try:
@@ -177,11 +187,8 @@ async def test_introspection_can_be_turned_on_with_keys_and_off_in_open_mode(tmp
     finally:
         await runner.cleanup()
 
-    runner, url = await start_gateway(
-        Settings(
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'open.db'}", public_introspection=False, port=0
-        )
-    )
+    open_mode = await new_database(store, request, tmp_path_factory)
+    runner, url = await start_gateway(Settings(database_url=open_mode, public_introspection=False, port=0))
     try:
         status, _, body = await post(url, {"query": INTROSPECTION})
         assert status == 200 and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -196,8 +203,10 @@ async def test_introspection_can_be_turned_on_with_keys_and_off_in_open_mode(tmp
         await runner.cleanup()
 
 
-async def test_open_mode_is_refused_off_loopback_and_keys_allow_any_address(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'o.db'}"
+async def test_open_mode_is_refused_off_loopback_and_keys_allow_any_address(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = await new_database(store, request, tmp_path_factory)
     for host in ("127.0.0.1", "localhost", "::1"):
         runner = web.AppRunner(create_app(Settings(database_url=url, host=host)))
         await runner.setup()

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from app.config import Settings
 from tests.api.test_order_mutations import APPROVE
-from tests.conftest import Gateway, start_gateway
+from tests.conftest import Gateway, new_database, start_gateway
 from tests.support.subscriptions import NodeClient, subscription, wait_for_subscribers
 
 FIELDS = "id type orderId order { status } historyEntry { kind }"
 
 
 @pytest.fixture(scope="module")
-async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
+async def gateway(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Gateway]:
     """A gateway that pings WebSockets every 0.3 s."""
-    path: Path = tmp_path_factory.mktemp("node") / "orders.db"
-    runner, url = await start_gateway(
-        Settings(database_url=f"sqlite+aiosqlite:///{path}", port=0, ws_keep_alive_s=0.3)
-    )
+    database_url = await new_database(store, request, tmp_path_factory)
+    runner, url = await start_gateway(Settings(database_url=database_url, port=0, ws_keep_alive_s=0.3))
     async with aiohttp.ClientSession() as http:
         yield Gateway(url, runner.app, http)
     await runner.cleanup()

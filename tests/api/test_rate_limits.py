@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 import pytest_asyncio
 
 from app.config import Settings
 from app.domain.access import Scope
-from tests.conftest import bearer, issue_keys, start_gateway
+from tests.conftest import bearer, issue_keys, new_database, start_gateway
 
 # A bucket of 60 points refilling 20 a second; the query costs (and returns) 11: a page of 5 with buyers.
 SMALL = {"rate_limit_capacity": 60, "rate_limit_per_second": 20, "max_query_cost": 60}
@@ -33,9 +33,11 @@ async def post(
 
 
 @pytest_asyncio.fixture
-async def limited(tmp_path: Path) -> AsyncIterator[tuple[str, dict[str, str], aiohttp.ClientSession]]:
+async def limited(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[tuple[str, dict[str, str], aiohttp.ClientSession]]:
     """A keyed gateway with a small bucket and five orders; yields its URL, the tokens and a client."""
-    database = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
+    database = await new_database(store, request, tmp_path_factory)
     tokens = await issue_keys(database, {name: set(Scope) for name in ("a", "b", "writer")})
     runner, url = await start_gateway(Settings(database_url=database, port=0, **SMALL))
     try:
@@ -92,8 +94,10 @@ async def test_unused_points_are_given_back(
         assert body["extensions"]["cost"]["remaining"] >= 60 - 6 * served
 
 
-async def test_open_local_mode_reports_its_bucket_but_never_throttles(tmp_path: Path) -> None:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'open.db'}"
+async def test_open_local_mode_reports_its_bucket_but_never_throttles(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    database = await new_database(store, request, tmp_path_factory)
     runner, url = await start_gateway(Settings(database_url=database, port=0, **SMALL))
     try:
         async with aiohttp.ClientSession() as http:

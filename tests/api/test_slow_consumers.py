@@ -6,7 +6,6 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,7 +15,7 @@ import app.server
 import schema.view
 from app.config import Settings
 from app.server import GATEWAY
-from tests.conftest import Gateway, start_gateway
+from tests.conftest import Gateway, new_database, start_gateway
 from tests.support.subscriptions import Socket, subscription, wait_for_subscribers
 
 QUEUE = 8
@@ -26,11 +25,11 @@ BIG = "id order { lineItems { productName } }"  # ~70 kB per event: a stalled so
 
 
 @pytest.fixture(scope="module")
-async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
-    path: Path = tmp_path_factory.mktemp("slow") / "orders.db"
-    runner, url = await start_gateway(
-        Settings(database_url=f"sqlite+aiosqlite:///{path}", port=0, events_queue_size=QUEUE)
-    )
+async def gateway(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Gateway]:
+    database_url = await new_database(store, request, tmp_path_factory)
+    runner, url = await start_gateway(Settings(database_url=database_url, port=0, events_queue_size=QUEUE))
     async with aiohttp.ClientSession() as http:
         yield Gateway(url, runner.app, http)
     await runner.cleanup()
@@ -109,12 +108,15 @@ async def test_a_stalled_subscriber_is_dropped_and_the_healthy_one_keeps_up(gate
 
 
 async def test_a_stalled_subscriber_does_not_hold_up_shutdown(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(app.server, "SHUTDOWN_DRAIN_S", 0.5)
     monkeypatch.setattr(schema.view, "CLOSE_TIMEOUT_S", 0.5)
     runner, url = await start_gateway(
-        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}", port=0)
+        Settings(database_url=await new_database(store, request, tmp_path_factory), port=0)
     )
     async with (
         aiohttp.ClientSession() as http,
