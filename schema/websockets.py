@@ -70,14 +70,7 @@ def _well_formed(message: object) -> bool:
         return False
     if kind == "complete":
         return True
-    payload = message.get("payload")
-    return (
-        isinstance(payload, dict)
-        and isinstance(payload.get("query"), str)
-        and _optional(payload, "variables", dict)
-        and _optional(payload, "operationName", str)
-        and _optional(payload, "extensions", dict)
-    )
+    return _operation(message.get("payload")) and _optional(message["payload"], "extensions", dict)
 
 
 def _legacy_well_formed(message: object) -> bool:
@@ -91,7 +84,11 @@ def _legacy_well_formed(message: object) -> bool:
         return False
     if kind == "stop":
         return True
-    payload = message.get("payload")
+    return _operation(message.get("payload"))
+
+
+def _operation(payload: object) -> bool:
+    """Whether a subscribe/start payload names an operation: a query, and optional variables and name."""
     return (
         isinstance(payload, dict)
         and isinstance(payload.get("query"), str)
