@@ -219,6 +219,17 @@ class AuditRow(SQLModel, table=True):
     outcome: str = Field(max_length=40)
 
 
+class UpstreamStateRow(SQLModel, table=True):
+    """What an upstream adapter remembers between runs (a poller's position), by source and name."""
+
+    __tablename__ = "upstream_state"
+
+    source: str = Field(primary_key=True, max_length=20)
+    name: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _time()
+
+
 # The Core tables behind the models, for SQL written with SQLAlchemy Core.
 orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
 lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
@@ -231,3 +242,4 @@ counters_t: Table = CounterRow.__table__  # type: ignore[attr-defined]
 idempotency_t: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
 api_keys_t: Table = ApiKeyRow.__table__  # type: ignore[attr-defined]
 audit_t: Table = AuditRow.__table__  # type: ignore[attr-defined]
+upstream_state_t: Table = UpstreamStateRow.__table__  # type: ignore[attr-defined]
