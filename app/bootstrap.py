@@ -14,6 +14,7 @@ from app.backends.local.audit import LocalAuditLog
 from app.backends.local.database import Database
 from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
+from app.backends.local.notifications import EventNotifications
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
 from app.events.hub import EventHub
@@ -33,13 +34,18 @@ class Gateway:
     events: EventService
     access: Access
     audit: AuditTrail
+    notifications: EventNotifications | None = None
 
     def start(self) -> None:
-        """Starts tailing the event log."""
+        """Starts tailing the event log (and, on PostgreSQL, listening for other processes' appends)."""
         self.events.hub.start()
+        if self.notifications is not None:
+            self.notifications.start()
 
     async def close(self) -> None:
         """Stops the event hub, writes the pending audit entries, then closes the database."""
+        if self.notifications is not None:
+            await self.notifications.stop()
         await self.events.hub.stop()
         await self.audit.drain()
         await self.database.dispose()
@@ -73,4 +79,5 @@ def build(settings: Settings) -> Gateway:
         events=EventService(LocalEventLog(database), hub),
         access=Access(LocalKeyStore(database), utcnow),
         audit=AuditTrail(LocalAuditLog(database), utcnow),
+        notifications=None if database.is_sqlite else EventNotifications(database.engine, hub.notify),
     )

@@ -15,7 +15,8 @@ import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.request_scope import current
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
 _WRITE = "gateway_write"
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
 _UNCOUNTED = "gateway_uncounted"
 
 
@@ -34,15 +36,16 @@ class Database:
     pass `counted=False` so that count stays exact whenever they happen to run.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 5, statement_timeout_ms: int | None = None) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.statements = 0
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         kwargs: dict[str, Any] = {}
         if not self.is_sqlite:
-            kwargs["pool_size"] = pool_size
-            kwargs["pool_pre_ping"] = True
+            # `pool_size` bounds the connections this process opens; pre-ping replaces the ones a database
+            # restart broke, so the process reconnects by itself.
+            kwargs |= {"pool_size": pool_size, "max_overflow": 0, "pool_pre_ping": True}
             if statement_timeout_ms:
                 kwargs["connect_args"] = {"server_settings": {"statement_timeout": str(statement_timeout_ms)}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -97,6 +100,21 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def serialize(conn: AsyncConnection, name: str) -> None:
+    """Makes write transactions that call this with the same `name` run one after the other.
+
+    On PostgreSQL: a transaction-level advisory lock on `name`, held until commit or rollback. On SQLite
+    every write transaction already runs alone.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_ADVISORY_LOCK, {"name": name})
+
+
+def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
+    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL spell them alike)."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def _quiet_driver_debug() -> None:

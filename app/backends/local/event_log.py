@@ -1,15 +1,22 @@
 """The order event log in the local store (`order_events`), read with SQLAlchemy Core.
 
-On SQLite, writes are serialized (one writer, `BEGIN IMMEDIATE`), so sequence order is commit order: once
-a reader sees event N, every event before N is visible too. (PostgreSQL sequences are not commit-ordered;
-its reader will need a commit-ordered position, see the PostgreSQL issue.)
+Readers rely on one promise: sequence order is commit order, so once a reader sees event N, every event
+before N is visible too and it can go on from N. On SQLite writes are serialized (one writer,
+`BEGIN IMMEDIATE`), which keeps it. On PostgreSQL a sequence number is taken at insert, not at commit, so
+two transactions could commit in the other order than they numbered their events; every transaction that
+appends events therefore first takes one transaction-level advisory lock (`before_appending`), held until
+it commits: events are numbered and committed one transaction at a time, while everything the
+transactions did before (loading, deciding, writing the orders) still runs in parallel. The same
+statement queues a NOTIFY on `CHANNEL`, which PostgreSQL delivers at commit, and only then, to every
+gateway process listening (app/backends/local/notifications.py): it carries no payload; readers read the
+log.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.backends.local.tables import EventRow
 from app.domain.events import LoggedEvent
@@ -17,6 +24,7 @@ from app.domain.model import EventType
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from app.backends.local.database import Database
     from app.domain.events import EventFilter
@@ -29,6 +37,15 @@ _COLUMNS = (
     events_t.c.occurred_at,
     events_t.c.history_entry_id,
 )
+
+CHANNEL = "order_events"
+_SEQUENCING = text(f"SELECT pg_advisory_xact_lock(hashtext('{CHANNEL}')), pg_notify('{CHANNEL}', '')")
+
+
+async def before_appending(conn: AsyncConnection) -> None:
+    """Call in a write transaction right before it inserts events, so they commit in sequence order."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_SEQUENCING)
 
 
 class LocalEventLog:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.backends.local import mapping
+from app.backends.local.event_log import before_appending
 from app.backends.local.tables import (
     events_t,
     fulfillments_t,
@@ -76,7 +77,8 @@ async def load(conn: AsyncConnection, order_ids: Sequence[str]) -> Loaded:
     loaded = Loaded()
     if not order_ids:
         return loaded
-    stmt = select(orders_t).where(orders_t.c.id.in_(order_ids)).with_for_update()
+    # Locked in id order, so two bulk changes over overlapping orders cannot deadlock.
+    stmt = select(orders_t).where(orders_t.c.id.in_(order_ids)).order_by(orders_t.c.id).with_for_update()
     aggs = loaded.aggregates
     for row in (await conn.execute(stmt)).mappings():
         aggs[row["id"]] = OrderAggregate(mapping.order_from_row(row))
@@ -182,4 +184,5 @@ async def _write_records(conn: AsyncConnection, written: Sequence[Change]) -> No
     if history:
         await conn.execute(insert(history_t), history)
     if events:
+        await before_appending(conn)
         await conn.execute(insert(events_t), events)

@@ -9,11 +9,12 @@ events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.backends.local.database import dialect_insert
+from app.backends.local.event_log import before_appending
 from app.backends.local.tables import events_t, upstream_state_t
 
 if TYPE_CHECKING:
@@ -54,8 +55,9 @@ class UpstreamEventLog:
         async with self.db.write(counted=False) as conn:
             fresh = await self._unseen(conn, events)
             if fresh:
+                await before_appending(conn)
                 await conn.execute(
-                    _insert(conn, events_t).on_conflict_do_nothing(index_elements=["dedup_key"]),
+                    dialect_insert(conn, events_t).on_conflict_do_nothing(index_elements=["dedup_key"]),
                     [
                         {
                             "order_id": event.order_id,
@@ -84,7 +86,7 @@ class UpstreamEventLog:
 
     async def _save_state(self, conn: AsyncConnection, state: Mapping[str, str]) -> None:
         now = self.clock()
-        stmt = _insert(conn, upstream_state_t)
+        stmt = dialect_insert(conn, upstream_state_t)
         await conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=["source", "name"],
@@ -99,8 +101,3 @@ class UpstreamEventLog:
         async with self.db.read(counted=False) as conn:
             rows = await conn.execute(select(t.c.name, t.c.value).where(t.c.source == self.source))
             return {name: value for name, value in rows.all()}
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL spell them alike)."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
