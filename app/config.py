@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     rate_limit_capacity: int = Field(default=40000, ge=1)
     rate_limit_per_second: float = Field(default=4000, gt=0)
     persisted_queries: int = Field(default=1000, ge=1)
-    db_pool_size: int = Field(default=5, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -53,18 +53,11 @@ CREATE = f"""mutation($input: CreateOrderInput!, $key: String) {{
 }}"""
 
 
-@dataclass
-class Gateway:
-    """A running gateway and an HTTP client for it."""
+class Requests:
+    """GraphQL over HTTP to the gateway at `url`, for `Client` and `Gateway`."""
 
     url: str
-    app: web.Application
     http: aiohttp.ClientSession
-
-    @property
-    def statements(self) -> int:
-        """SQL statements the gateway's database has run so far."""
-        return self.app[GATEWAY].database.statements
 
     async def post(self, body: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         async with self.http.post(f"{self.url}/graphql", json=body, headers=headers) as response:
@@ -91,17 +84,39 @@ class Gateway:
         data = await self.query(query, variables)
         return next(iter(data.values()))  # type: ignore[no-any-return]
 
-    async def event_types(self, order_id: str) -> list[str]:
-        """The types of the order's stored events, oldest first."""
-        async with self.app[GATEWAY].database.read() as conn:
-            stmt = select(events_t.c.type).where(events_t.c.order_id == order_id).order_by(events_t.c.seq)
-            return list((await conn.execute(stmt)).scalars())
-
     async def create(self, key: str | None = None, **fields: Any) -> dict[str, Any]:
         """Creates an order (defaults: EUR, one line) and returns it; fails on userErrors."""
         payload = (await self.query(CREATE, {"input": order_input(**fields), "key": key}))["createOrder"]
         assert payload["userErrors"] == [], payload["userErrors"]
         return payload["order"]  # type: ignore[no-any-return]
+
+
+@dataclass
+class Client(Requests):
+    """An HTTP client of a gateway that runs elsewhere (another process)."""
+
+    url: str
+    http: aiohttp.ClientSession
+
+
+@dataclass
+class Gateway(Requests):
+    """A gateway running in this process, and an HTTP client for it."""
+
+    url: str
+    app: web.Application
+    http: aiohttp.ClientSession
+
+    @property
+    def statements(self) -> int:
+        """SQL statements the gateway's database has run so far."""
+        return self.app[GATEWAY].database.statements
+
+    async def event_types(self, order_id: str) -> list[str]:
+        """The types of the order's stored events, oldest first."""
+        async with self.app[GATEWAY].database.read() as conn:
+            stmt = select(events_t.c.type).where(events_t.c.order_id == order_id).order_by(events_t.c.seq)
+            return list((await conn.execute(stmt)).scalars())
 
 
 def order_input(**fields: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from tests.api.test_order_mutations import (
     UPDATE,
     UPDATE_LINE,
 )
-from tests.conftest import Gateway
+from tests.conftest import Gateway, Requests
 
 LOG = """query($filter: OrderEventFilter, $after: String, $first: Int) {
   orderEventLog(filter: $filter, after: $after, first: $first) {
@@ -32,11 +32,11 @@ LOG = """query($filter: OrderEventFilter, $after: String, $first: Int) {
 }"""
 
 
-async def event_log(gateway: Gateway, **variables: Any) -> dict[str, Any]:
+async def event_log(gateway: Requests, **variables: Any) -> dict[str, Any]:
     return (await gateway.query(LOG, variables))["orderEventLog"]  # type: ignore[no-any-return]
 
 
-async def head(gateway: Gateway) -> str | None:
+async def head(gateway: Requests) -> str | None:
     """The cursor of the newest event in the log."""
     cursor, page = None, {"pageInfo": {"hasNextPage": True}}
     while page["pageInfo"]["hasNextPage"]:
@@ -45,7 +45,7 @@ async def head(gateway: Gateway) -> str | None:
     return cursor
 
 
-async def events_since(gateway: Gateway, cursor: str | None) -> list[dict[str, Any]]:
+async def events_since(gateway: Requests, cursor: str | None) -> list[dict[str, Any]]:
     return [edge["node"] for edge in (await event_log(gateway, after=cursor, first=500))["edges"]]
 
 

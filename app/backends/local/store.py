@@ -2,6 +2,16 @@
 
 Every change is one write transaction: load the aggregate (row-locked on PostgreSQL), let `app.domain`
 decide, then write the order row, the changed children, the history entries and the event rows together.
+
+Concurrency: row locks, not serializable transactions with retry. On SQLite each write transaction runs
+alone (`BEGIN IMMEDIATE`). On PostgreSQL (READ COMMITTED) a change reads the orders it decides on with
+`SELECT ... FOR UPDATE`, in id order, so concurrent changes of one order run one after the other, each
+deciding on what the one before it committed: an `expectedRevision` race lets exactly one through, the
+last units of a line are fulfilled once, refunds stop at the payment. Order numbers come from a counter
+row that an upsert locks until commit (gap-free, since a rolled-back create rolls the counter back too).
+What has no row to lock yet takes an advisory lock instead (`database.serialize`): a repeated
+idempotency key, a new status's name and position; so does numbering events (event_log.py). Nothing
+waits on two of these in opposite orders, so no deadlock needs a retry.
 """
 
 from __future__ import annotations
@@ -12,9 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 
 from app.backends.local import mapping, persistence, queries
+from app.backends.local.database import dialect_insert, serialize
 from app.backends.local.tables import (
     counters_t,
     fulfillments_t,
@@ -205,6 +216,7 @@ class LocalBackend:
 
     async def define_status(self, cmd: DefineStatus) -> CustomStatus:
         async with self.db.write() as conn:
+            await serialize(conn, "order_statuses")  # the name check and the next position
             taken = await conn.execute(
                 select(statuses_t.c.id).where(func.lower(statuses_t.c.name) == cmd.name.lower())
             )
@@ -226,6 +238,7 @@ class LocalBackend:
     async def create_order(self, cmd: CreateOrder, actor: Actor, key: str | None, fingerprint: str) -> Order:
         async with self.db.write() as conn:
             if key is not None:
+                await serialize(conn, f"idempotency:{key}")  # a repeat waits, then finds the first
                 found = (
                     (await conn.execute(select(idempotency_t).where(idempotency_t.c.key == key)))
                     .mappings()
@@ -259,17 +272,15 @@ class LocalBackend:
         return change.order
 
     async def _next_number(self, conn: AsyncConnection) -> int:
-        stmt = (
-            update(counters_t)
-            .where(counters_t.c.name == "order_number")
-            .values(value=counters_t.c.value + 1)
-            .returning(counters_t.c.value)
-        )
-        value = (await conn.execute(stmt)).scalar_one_or_none()
-        if value is None:
-            value = FIRST_NUMBER
-            await conn.execute(insert(counters_t).values(name="order_number", value=value))
-        return int(value)
+        """The next order number, gap-free: the counter row stays locked until this transaction ends.
+
+        One upsert, so the first two orders created at once cannot both insert the row.
+        """
+        stmt = dialect_insert(conn, counters_t).values(name="order_number", value=FIRST_NUMBER)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"], set_={"value": counters_t.c.value + 1}
+        ).returning(counters_t.c.value)
+        return int((await conn.execute(stmt)).scalar_one())
 
     async def _status_exists(
         self, conn: AsyncConnection, status_id: str, field: tuple[str, ...]

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -26,6 +26,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Gateway processes started together each migrate at start: one at a time, the others then
+            # find the database at head. (DDL is transactional there; the lock ends with the transaction.)
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('orders_gateway_migrations'))"))
         context.run_migrations()
 
 
