@@ -15,25 +15,30 @@ from app.backends.local.database import Database
 from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
 from app.backends.local.notifications import EventNotifications
+from app.backends.local.rate_buckets import DatabaseBuckets
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
 from app.events.hub import EventHub
 from app.events.service import EventService
+from app.limits import InProcessBuckets
 from app.orders import OrderService
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.limits import RateLimiter
 
 
 @dataclass
 class Gateway:
-    """What a running gateway holds: the database, the service over all backends, events, keys and audit."""
+    """What a running gateway holds: the database, the service over all backends, events, keys, audit and
+    the rate-limit buckets (in the database on PostgreSQL, so processes share them; else in-process)."""
 
     database: Database
     service: OrderService
     events: EventService
     access: Access
     audit: AuditTrail
+    limiter: RateLimiter
     notifications: EventNotifications | None = None
 
     def start(self) -> None:
@@ -73,11 +78,16 @@ def build(settings: Settings) -> Gateway:
         queue_size=settings.events_queue_size,
     )
     database.on_commit(hub.notify)
+    capacity, rate = settings.rate_limit_capacity, settings.rate_limit_per_second
+    limiter = (
+        InProcessBuckets(capacity, rate) if database.is_sqlite else DatabaseBuckets(database, capacity, rate)
+    )
     return Gateway(
         database=database,
         service=OrderService(registry, utcnow),
         events=EventService(LocalEventLog(database), hub),
         access=Access(LocalKeyStore(database), utcnow),
         audit=AuditTrail(LocalAuditLog(database), utcnow),
+        limiter=limiter,
         notifications=None if database.is_sqlite else EventNotifications(database.engine, hub.notify),
     )

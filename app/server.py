@@ -25,7 +25,6 @@ from app.access import Gate, start_gate, watch_revocations
 from app.backends.local.migrations import upgrade
 from app.cors import cors
 from app.domain.access import Scope
-from app.limits import InProcessBuckets
 from app.metrics import CONTENT_TYPE, Metrics
 from app.request_scope import CURRENT, RequestRecord
 from schema import build_schema
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from app.audit import AuditTrail
     from app.config import Settings
     from app.events.service import EventService
+    from app.limits import Admission
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.server")
@@ -156,6 +156,22 @@ async def metrics_page(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
 
 
+class RunningLimiter:
+    """The rate limiter of the gateway the app runs (built at startup, after the schema that uses it)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    async def take(self, bucket: str, points: int) -> Admission:
+        return await self._app[GATEWAY].limiter.take(bucket, points)
+
+    async def give_back(self, bucket: str, points: int) -> int:
+        return await self._app[GATEWAY].limiter.give_back(bucket, points)
+
+    async def level(self, bucket: str) -> int:
+        return await self._app[GATEWAY].limiter.level(bucket)
+
+
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.auto_migrate:
@@ -205,7 +221,7 @@ def create_app(settings: Settings) -> web.Application:
         schema=build_schema(
             settings.max_query_depth,
             QueryLimits(settings.max_query_cost, settings.max_query_aliases, settings.max_root_fields),
-            InProcessBuckets(settings.rate_limit_capacity, settings.rate_limit_per_second),
+            RunningLimiter(app),
         ),
         graphql_ide="graphiql",
         keep_alive=True,

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, String, Table, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -230,6 +242,16 @@ class UpstreamStateRow(SQLModel, table=True):
     updated_at: datetime = _time()
 
 
+class RateBucketRow(SQLModel, table=True):
+    """A rate-limit bucket shared by the processes on one database: its points and when it held them."""
+
+    __tablename__ = "rate_buckets"
+
+    bucket: str = Field(primary_key=True, max_length=64)
+    points: float = Field(sa_column=Column(Float, nullable=False))
+    at: datetime = _time()
+
+
 # The Core tables behind the models, for SQL written with SQLAlchemy Core.
 orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
 lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
@@ -243,3 +265,4 @@ idempotency_t: Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
 api_keys_t: Table = ApiKeyRow.__table__  # type: ignore[attr-defined]
 audit_t: Table = AuditRow.__table__  # type: ignore[attr-defined]
 upstream_state_t: Table = UpstreamStateRow.__table__  # type: ignore[attr-defined]
+rate_buckets_t: Table = RateBucketRow.__table__  # type: ignore[attr-defined]
