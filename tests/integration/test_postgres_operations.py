@@ -11,6 +11,7 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +26,10 @@ from sqlalchemy.exc import DBAPIError
 
 from app import bootstrap
 from app.backends.local.database import Database
+from app.backends.local.upstream_events import UpstreamEvent, UpstreamEventLog
 from app.config import Settings
+from app.domain.model import EventType
+from app.server import GATEWAY
 from tests.api.test_event_log import events_since, head
 from tests.conftest import CREATE, Gateway, new_database, order_input, start_gateway
 from tests.support.subscriptions import Socket, subscription
@@ -139,6 +143,31 @@ async def test_readyz_fails_while_the_database_is_down_and_recovers_when_it_retu
         await asyncio.to_thread(server.start)
     await until(lambda: _is(ready(served), 200))
     await served.create()  # the pool has reconnected: writes work again
+
+
+async def test_after_a_restart_other_writers_wake_subscribers_again(served: Gateway, server: Server) -> None:
+    order = await served.create()
+    await asyncio.to_thread(server.stop)
+    await asyncio.to_thread(server.start)
+    await until(lambda: _is(ready(served), 200))
+    notifications = served.app[GATEWAY].notifications
+    assert notifications is not None
+    await asyncio.wait_for(notifications.listening.wait(), 10)  # LISTENing again on a new connection
+
+    socket = await Socket.open(served.http, served.url)
+    await socket.subscribe("1", subscription(), {"after": await head(served)})
+    await asyncio.sleep(0.3)
+    other_writer = Database(server.url)  # not this gateway's database: only NOTIFY tells it
+    try:
+        log = UpstreamEventLog(other_writer, "local", lambda: datetime.now(UTC))
+        await log.append(
+            [UpstreamEvent("restart-check", EventType.ORDER_UPDATED, order["id"], datetime.now(UTC))]
+        )
+    finally:
+        await other_writer.dispose()
+    [event] = await socket.events(1, seconds=10)  # the gateway polls once a minute here
+    assert (event["type"], event["orderId"]) == ("ORDER_UPDATED", order["id"])
+    await socket.close()
 
 
 async def _is(status: Any, wanted: int) -> bool:
