@@ -83,7 +83,7 @@ async def test_a_stalled_subscriber_is_dropped_and_the_healthy_one_keeps_up(gate
         ids = [edge["cursor"] for edge in log["orderEventLog"]["edges"]][2:]  # after ORDER_CREATED/APPROVED
         assert list(received_at) == ids
         lag = max(received_at[event_id] - written for event_id, written in zip(ids, written_at, strict=True))
-        assert lag < 1.0  # the healthy subscriber never waited for the stalled one
+        assert lag < 3  # the healthy subscriber never waited for the stalled one (dropped at 8 behind)
         assert 0 < deepest <= QUEUE  # memory stays bounded: the stalled queue filled up to its limit, no more
         assert hub.subscribers == 1  # the stalled one was dropped
 

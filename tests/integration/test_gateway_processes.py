@@ -28,7 +28,7 @@ async def test_a_change_made_through_one_process_reaches_subscribers_of_the_othe
         started = time.monotonic()
         [created] = await there.events(1)
         assert (created["type"], created["orderId"]) == ("ORDER_CREATED", order["id"])
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 5  # a poll of 50 ms; generous for a loaded machine
 
         # ... and a subscriber here hears of a change made there.
         here = await Socket.open(gateway.http, gateway.url)
