@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.api.test_order_mutations import ADD_LINE, REMOVE_LINE, UPDATE
 from tests.conftest import Gateway
 
+LINES = "query($id: ID!) { order(id: $id) { lineItems { id productName } } }"
 LIST = """query($f: OrderFilter, $s: OrderSort, $first: Int, $after: String) {
   orders(filter: $f, sort: $s, first: $first, after: $after) {
     totalCount nodes { id number } edges { cursor node { id } } pageInfo { hasNextPage endCursor }
@@ -197,3 +199,39 @@ async def test_concurrent_creates_get_distinct_gap_free_numbers(gateway: Gateway
     made = await asyncio.gather(*(gateway.create() for _ in range(20)))
     got = sorted(int(o["number"]) for o in made)
     assert got == list(range(got[0], got[0] + 20))
+
+
+async def test_text_search_follows_changes_of_the_words(gateway: Gateway) -> None:
+    order = await gateway.create(
+        buyer={"email": "zed@example.com", "firstName": "Zelda", "lastName": "Quill"}
+    )
+    only = {"ids": [order["id"]]}
+
+    async def found(query: str) -> bool:
+        return await numbers(gateway, f={**only, "query": query}) == [order["number"]]
+
+    assert await found("zel quill")
+    await gateway.query(
+        UPDATE,
+        {"id": order["id"], "input": {"buyer": {"firstName": "Yara", "lastName": "Quill"}}, "rev": None},
+    )
+    assert not await found("zelda") and await found("yara quill")
+    await gateway.query(
+        ADD_LINE, {"id": order["id"], "input": {"productName": "Kettle", "quantity": 1, "price": "9.00"}}
+    )
+    assert await found("kett")
+    line = next(
+        item["id"]
+        for item in (await gateway.field(LINES, id=order["id"]))["lineItems"]
+        if item["productName"] == "Kettle"
+    )
+    await gateway.query(REMOVE_LINE, {"id": order["id"], "line": line})
+    assert not await found("kettle")
+
+
+async def test_text_search_matches_long_words_exactly(gateway: Gateway) -> None:
+    long_word = "a" * 70 + "kettle"
+    order = await gateway.create(lineItems=[{"productName": long_word, "quantity": 1, "price": "1.00"}])
+    only = {"ids": [order["id"]]}
+    assert await numbers(gateway, f={**only, "query": long_word[:72]}) == [order["number"]]
+    assert await numbers(gateway, f={**only, "query": "a" * 70 + "z"}) == []  # alike in the first 64
