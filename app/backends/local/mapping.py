@@ -6,7 +6,6 @@ from dataclasses import asdict, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from app.backends.local.tables import WORD_LENGTH
 from app.domain.listing import search_words
 from app.domain.model import (
     Address,
@@ -96,11 +95,6 @@ def search_text(agg: OrderAggregate) -> str:
     parts += [line.product_name for line in agg.line_items]
     words = dict.fromkeys(search_words(" ".join(parts)))
     return " " + " ".join(words)
-
-
-def index_words(text: str) -> list[str]:
-    """The rows of the free-text index for a `search_text`: its words, cut to the index's length."""
-    return list(dict.fromkeys(word[:WORD_LENGTH] for word in text.split()))
 
 
 def order_to_row(agg: OrderAggregate) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from app.backends.local.tables import (
     fulfillments_t,
     history_t,
     lines_t,
-    order_words_t,
     orders_t,
     payments_t,
 )
@@ -101,13 +100,8 @@ async def load(conn: AsyncConnection, order_ids: Sequence[str]) -> Loaded:
 
 
 async def insert_new(conn: AsyncConnection, change: Change) -> None:
-    """Writes a new order: its row, its words, its children, its history and events."""
-    row = mapping.order_to_row(change.aggregate)
-    await conn.execute(insert(orders_t).values(row))
-    await conn.execute(
-        insert(order_words_t),
-        [{"word": w, "order_id": row["id"]} for w in mapping.index_words(row["search_text"])],
-    )
+    """Writes a new order: its row, its children, its history and events."""
+    await conn.execute(insert(orders_t).values(mapping.order_to_row(change.aggregate)))
     empty = OrderAggregate(change.order)
     await _write_children(conn, [(empty, change)], {})
     await _write_records(conn, [change])
@@ -125,20 +119,13 @@ async def save(
         .execution_options(synchronize_session=False)
     )
     rows = []
-    reworded: dict[str, list[str]] = {}
     for before, change in changed:
         row = mapping.order_to_row(change.aggregate)
-        if row["search_text"] != mapping.search_text(before):
-            reworded[row["id"]] = mapping.index_words(row["search_text"])
         del row["id"]
         rows.append({**row, "_id": before.order.id, "_revision": before.order.revision})
     result = await conn.execute(guarded, rows)
     if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
         raise DomainError("the order changed meanwhile; try again", (field,), ErrorCode.REVISION_MISMATCH)
-    if reworded:
-        await conn.execute(delete(order_words_t).where(order_words_t.c.order_id.in_(reworded)))
-        words = [{"word": w, "order_id": order_id} for order_id, found in reworded.items() for w in found]
-        await conn.execute(insert(order_words_t), words)
     await _write_children(conn, changed, loaded.next_position)
     await _write_records(conn, [change for _, change in changed])
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, func, literal, select, true, tuple_
 
-from app.backends.local.tables import WORD_LENGTH, OrderRow, order_words_t
+from app.backends.local.tables import OrderRow
 from app.domain import ids
 from app.domain.errors import invalid
 from app.domain.listing import Cursor, SortField
@@ -27,22 +27,9 @@ SORT_COLUMNS = {
 }
 
 
-_LAST_CHARACTER = "\U0010ffff"  # sorts after every character, in binary (UTF-8) order
-
-
 def _like_prefix(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"% {escaped}%"
-
-
-def _starting_with(prefix: str) -> Select[Any]:
-    """The ids of orders with a word that starts with `prefix`: a range of the word index.
-
-    The index narrows by the words' first WORD_LENGTH characters; the LIKE on `search_text` beside it
-    decides on whole words.
-    """
-    words = order_words_t.c
-    return select(words.order_id).where(words.word >= prefix, words.word < prefix + _LAST_CHARACTER)
 
 
 def conditions(f: OrderFilter) -> list[ColumnElement[bool]]:
@@ -75,7 +62,6 @@ def conditions(f: OrderFilter) -> list[ColumnElement[bool]]:
     if f.updated_after is not None:
         where.append(c.updated_at > f.updated_after)
     for word in f.words():
-        where.append(c.id.in_(_starting_with(word[:WORD_LENGTH])))
         where.append(c.search_text.like(_like_prefix(word), escape="\\"))
     return where
 

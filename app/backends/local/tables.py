@@ -92,20 +92,6 @@ class OrderRow(SQLModel, table=True):
     search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
-WORD_LENGTH = 64
-# Binary order on PostgreSQL too, so that a prefix is a range of the index whatever the database's locale.
-_WORD = String(WORD_LENGTH).with_variant(String(WORD_LENGTH, collation="C"), "postgresql")
-
-
-class OrderWordRow(SQLModel, table=True):
-    """The free-text index: each word of an order's `search_text` (its first WORD_LENGTH characters)."""
-
-    __tablename__ = "order_words"
-
-    word: str = Field(sa_column=Column(_WORD, primary_key=True))
-    order_id: str = Field(primary_key=True, index=True, max_length=64)
-
-
 class LineItemRow(SQLModel, table=True):
     __tablename__ = "line_items"
 
@@ -280,4 +266,3 @@ api_keys_t: Table = ApiKeyRow.__table__  # type: ignore[attr-defined]
 audit_t: Table = AuditRow.__table__  # type: ignore[attr-defined]
 upstream_state_t: Table = UpstreamStateRow.__table__  # type: ignore[attr-defined]
 rate_buckets_t: Table = RateBucketRow.__table__  # type: ignore[attr-defined]
-order_words_t: Table = OrderWordRow.__table__  # type: ignore[attr-defined]
