@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
+from app.backends.wix.setup import Wix, build_wix
 from app.events.hub import EventHub
 from app.events.service import EventService
 from app.orders import OrderService
@@ -33,6 +34,7 @@ class Gateway:
     events: EventService
     access: Access
     audit: AuditTrail
+    wix: Wix | None = field(default=None)
 
     def start(self) -> None:
         """Starts tailing the event log."""
@@ -42,6 +44,8 @@ class Gateway:
         """Stops the event hub, writes the pending audit entries, then closes the database."""
         await self.events.hub.stop()
         await self.audit.drain()
+        if self.wix is not None:
+            await self.wix.backend.close()
         await self.database.dispose()
 
 
@@ -60,7 +64,8 @@ def build(settings: Settings) -> Gateway:
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
-    registry = BackendRegistry([LocalBackend(database, utcnow)])
+    wix = build_wix(settings, database, utcnow) if settings.wix_enabled else None
+    registry = BackendRegistry([LocalBackend(database, utcnow), *([wix.backend] if wix else [])])
     hub = EventHub(
         LocalEventLog(database, background=True),
         poll_interval=settings.events_poll_ms / 1000,
@@ -73,4 +78,5 @@ def build(settings: Settings) -> Gateway:
         events=EventService(LocalEventLog(database), hub),
         access=Access(LocalKeyStore(database), utcnow),
         audit=AuditTrail(LocalAuditLog(database), utcnow),
+        wix=wix,
     )

@@ -156,6 +156,15 @@ async def metrics_page(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
 
 
+async def wix_webhook(request: web.Request) -> web.Response:
+    """POST /webhooks/wix: a Wix webhook (a signed JWT) logged as order events; see app/backends/wix."""
+    wix = request.app[GATEWAY].wix
+    if wix is None:
+        return web.json_response({"error": "the wix backend is not configured"}, status=404)
+    answer = await wix.webhooks.receive(await request.read())
+    return web.json_response({"message": answer.message, "logged": answer.logged}, status=answer.status)
+
+
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.auto_migrate:
@@ -237,6 +246,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_post("/webhooks/wix", wix_webhook)
     if settings.metrics:
         app[METRICS] = Metrics()
         app.router.add_get("/metrics", metrics_page)
