@@ -161,13 +161,20 @@ class WixEmulator:
 
     def _new_order(self, order: Json) -> Json:
         created = self.now()
+        line_discounts: dict[str, Decimal] = {}
+        for d in order.get("appliedDiscounts") or []:
+            if d.get("discountType") == "SPECIFIC_ITEMS":
+                for line_id in d["lineItemIds"]:
+                    amount = Decimal(d["merchantDiscount"]["amount"]["amount"])
+                    line_discounts[line_id] = line_discounts.get(line_id, Decimal(0)) + amount
         lines = []
         for i, item in enumerate(order["lineItems"], start=1):
             line = dict(item)
-            line["id"] = f"00000000-0000-0000-0000-{i:012d}"
+            line["id"] = item.get("id") or f"00000000-0000-0000-0000-{i:012d}"
             price, qty = Decimal(item["price"]["amount"]), int(item["quantity"])
             tax = Decimal((item.get("taxDetails") or {}).get("totalTax", {}).get("amount", "0"))
-            discount = Decimal((item.get("totalDiscount") or {}).get("amount", "0"))
+            discount = line_discounts.get(line["id"], Decimal(0))
+            line["totalDiscount"] = {"amount": str(discount)}
             line["totalPriceAfterTax"] = {"amount": str(price * qty - discount + tax)}
             lines.append(line)
         doc = {

@@ -52,7 +52,8 @@ async def test_create_update_delete_a_fulfillment(wix_gateway: WixGateway) -> No
         "trackingLink": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber=7489",
     }
     sent = wix.sent("POST", "/create-fulfillment")["fulfillment"]
-    assert sent["lineItems"] == [{"id": "00000000-0000-0000-0000-000000000001", "quantity": 1}]
+    wix_line = wix.orders[ids.decode(order["id"]).native]["lineItems"][0]["id"]
+    assert sent["lineItems"] == [{"id": wix_line, "quantity": 1}]
     assert sent["trackingInfo"]["shippingProvider"] == "fedex"
     assert sent["status"] == "Pending"
     fid = made["fulfillment"]["id"]

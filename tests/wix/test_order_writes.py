@@ -44,6 +44,31 @@ async def test_recording_an_external_order_creates_it_then_adds_its_payments(wix
     assert types == ["ORDER_CREATED", "ORDER_APPROVED", "TRANSACTIONS_UPDATED"]
 
 
+async def test_line_and_order_discounts_go_as_merchant_discounts(wix_gateway: WixGateway) -> None:
+    line = {"productName": "Lamp", "quantity": 2, "price": "50.00", "discount": "10.00", "taxRate": "0.2"}
+    order = await wix_gateway.create_wix(lineItems=[line], discount="5.00")
+    sent = wix_gateway.wix.sent("POST", "/ecom/v1/orders")["order"]
+    line_id = sent["lineItems"][0]["id"]
+    assert sent["appliedDiscounts"] == [
+        {
+            "discountType": "SPECIFIC_ITEMS",
+            "lineItemIds": [line_id],
+            "merchantDiscount": {"amount": {"amount": "10.00"}},
+        },
+        {"discountType": "GLOBAL", "merchantDiscount": {"amount": {"amount": "5.00"}}},
+    ]
+    assert {k: v["amount"] for k, v in sent["priceSummary"].items()} == {
+        "subtotal": "100.00",
+        "discount": "15.00",
+        "tax": "18.00",
+        "shipping": "0.00",
+        "total": "103.00",
+    }
+    assert [(i["price"], i["taxAmount"], i["totalPrice"]) for i in order["lineItems"]] == [
+        ("50.00", "18.00", "108.00")
+    ]
+
+
 async def test_invalid_input_is_refused_before_any_call(wix_gateway: WixGateway) -> None:
     calls = len(wix_gateway.wix.calls)
     bad_line = {"productName": "Desk", "quantity": 0, "price": "1.00"}
@@ -67,6 +92,8 @@ async def test_a_failed_add_payments_is_completed_by_repeating_the_idempotency_k
     wix.fail("POST", "/add-payment", status=503)
     fields = {"payments": [{"amount": "220.00", "method": "CreditCard"}]}
     first = await wix_gateway.query(CREATE, {"input": wix_gateway.wix_input(**fields), "key": "k-1"})
+    created = first["createOrder"]["order"]
+    assert (created["status"], created["paymentStatus"]) == ("APPROVED", "NOT_PAID")  # the order exists
     error = first["createOrder"]["userErrors"][0]
     assert (error["code"], error["field"]) == ("UPSTREAM_ERROR", ["input", "payments"])
     assert "503" in error["message"]
@@ -76,6 +103,7 @@ async def test_a_failed_add_payments_is_completed_by_repeating_the_idempotency_k
     again = await wix_gateway.query(CREATE, {"input": wix_gateway.wix_input(**fields), "key": "k-1"})
     assert again["createOrder"]["userErrors"] == []
     assert again["createOrder"]["order"]["paymentStatus"] == "PAID"
+    assert again["createOrder"]["order"]["id"] == created["id"]
     assert len(wix.orders) == orders_before  # no second order
     assert wix.count("POST", "/add-payment") == failed_calls + 1  # a write is never retried
     third = await wix_gateway.query(CREATE, {"input": wix_gateway.wix_input(**fields), "key": "k-1"})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from app.backends.wix import events, to_wix
 from app.backends.wix import from_wix as wix
 from app.domain import changes
-from app.domain.errors import DomainError, ErrorCode, UpstreamError, invalid
+from app.domain.errors import DomainError, ErrorCode, PartlyApplied, UpstreamError, invalid
 from app.domain.model import EventType, OrderStatus
 
 if TYPE_CHECKING:
@@ -76,17 +76,19 @@ async def create(
     await backend.log.append(logged)
     if not cmd.payments:
         return wix.order(doc)
-    return await _record(backend, wix_id, cmd.payments, int(doc.get("number") or 0))
+    return await _record(backend, wix_id, cmd.payments, doc)
 
 
-async def _record(backend: WixBackend, wix_id: str, drafts: Sequence[PaymentDraft], number: int) -> Order:
+async def _record(backend: WixBackend, wix_id: str, drafts: Sequence[PaymentDraft], doc: Json) -> Order:
+    """Add Payments; on failure, the order as created and the error, at `input.payments`."""
     try:
         return (await backend.record_payments(wix_id, drafts)).order
     except UpstreamError as err:
-        raise UpstreamError(
-            f"order {number} was created on Wix but its payments were not recorded ({err.message}); "
-            "repeat the request with the same idempotencyKey to record them",
+        raise PartlyApplied(
+            f"order {doc.get('number')} was created on Wix but its payments were not recorded "
+            f"({err.message}); repeat the request with the same idempotencyKey to record them",
             ("input", "payments"),
+            wix.order(doc),
         ) from err
 
 
@@ -97,7 +99,7 @@ async def _complete(backend: WixBackend, wix_id: str, drafts: Sequence[PaymentDr
     missing = _missing(drafts, wix.payments(held.get(wix_id) or {}))
     if not missing:
         return wix.order(doc)
-    return await _record(backend, wix_id, missing, int(doc.get("number") or 0))
+    return await _record(backend, wix_id, missing, doc)
 
 
 def _missing(drafts: Sequence[PaymentDraft], held: Sequence[Payment]) -> list[PaymentDraft]:

@@ -12,7 +12,7 @@ from app.backends.wix import filters
 from app.backends.wix import from_wix as wix
 from app.backends.wix.request_cache import RequestCache
 from app.domain import ids, totals
-from app.domain.errors import NotFound
+from app.domain.errors import NotFound, Unsupported
 from app.domain.listing import MAX_PAGE, OrderPage, OrderQuery, OrderSort
 from app.domain.model import OrderAggregate
 
@@ -138,7 +138,7 @@ class WixReader:
         )
 
     async def count(self, f: OrderFilter) -> int:
-        """Wix reports no total: pages through the same search (at most COUNT_PAGES_MAX pages of 100)."""
+        """Wix reports no total: pages through the same search, up to COUNT_PAGES_MAX pages of 100."""
         total, after = 0, None
         for _ in range(COUNT_PAGES_MAX):
             page = await self.search(OrderQuery(f, OrderSort(), MAX_PAGE, after))
@@ -146,7 +146,10 @@ class WixReader:
             if not page.has_next:
                 return total
             after = page.cursors[-1]
-        return total
+        raise Unsupported(
+            f"the wix backend counts at most {COUNT_PAGES_MAX * MAX_PAGE} orders: narrow the filter",
+            ("totalCount",),
+        )
 
     async def line_items(self, public_ids: Sequence[str]) -> dict[str, list[LineItem]]:
         keys = natives(public_ids)

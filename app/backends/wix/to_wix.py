@@ -6,6 +6,7 @@ contract has and Wix cannot take is refused by the backend (UNSUPPORTED_BY_BACKE
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -63,16 +64,15 @@ def address_with_contact(addr: Address, first_name: str | None = None) -> Json:
     }
 
 
-def _line(draft: LineItem) -> Json:
+def _line(draft: LineItem, line_id: str) -> Json:
     item: Json = {
+        "id": line_id,
         "productName": {"original": draft.product_name},
         "quantity": draft.quantity,
         "price": price(draft.price),
         "itemType": {"preset": "PHYSICAL"},
         "descriptionLines": [],
         "taxDetails": {"taxRate": format(draft.tax_rate, "f"), "totalTax": price(draft.tax_amount)},
-        "totalDiscount": price(draft.discount),
-        "totalPriceAfterTax": price(draft.total_price),
         "paymentOption": "FULL_PAYMENT_OFFLINE",
     }
     if draft.sku:
@@ -90,8 +90,13 @@ CUSTOM_CATALOG_APP = "orders-gateway"
 
 
 def create_order(cmd: CreateOrder, lines: list[LineItem], first_name: str) -> Json:
-    """A Create Order body from a checked command and its computed lines (`first_name` is required)."""
+    """A Create Order body from a checked command and its computed lines (`first_name` is required).
+
+    Line discounts go as SPECIFIC_ITEMS merchant discounts on the line's id, the order discount as a
+    GLOBAL one; the price summary is the contract's, computed here.
+    """
     summary = totals.price_summary(lines, cmd.discount, cmd.shipping_line, cmd.currency)
+    line_ids = [str(uuid.uuid4()) for _ in lines]  # Wix takes GUIDs; line discounts refer to them
     billing = (
         address_with_contact(cmd.billing_address, first_name)
         if cmd.billing_address
@@ -107,7 +112,7 @@ def create_order(cmd: CreateOrder, lines: list[LineItem], first_name: str) -> Js
     order: Json = {
         "status": cmd.status.value,
         "currency": cmd.currency,
-        "lineItems": [_line(line) for line in lines],
+        "lineItems": [_line(line, line_id) for line, line_id in zip(lines, line_ids, strict=True)],
         "billingInfo": billing,
         "priceSummary": {
             "subtotal": price(summary.subtotal),
@@ -131,10 +136,19 @@ def create_order(cmd: CreateOrder, lines: list[LineItem], first_name: str) -> Js
         if cmd.shipping_address:
             shipping["logistics"] = {"shippingDestination": address_with_contact(cmd.shipping_address)}
         order["shippingInfo"] = shipping
+    discounts = [
+        {
+            "discountType": "SPECIFIC_ITEMS",
+            "lineItemIds": [line_id],
+            "merchantDiscount": {"amount": price(line.discount)},
+        }
+        for line, line_id in zip(lines, line_ids, strict=True)
+        if line.discount
+    ]
     if cmd.discount:
-        order["appliedDiscounts"] = [
-            {"discountType": "GLOBAL", "merchantDiscount": {"amount": price(cmd.discount)}}
-        ]
+        discounts.append({"discountType": "GLOBAL", "merchantDiscount": {"amount": price(cmd.discount)}})
+    if discounts:
+        order["appliedDiscounts"] = discounts
     if cmd.note:
         order["buyerNote"] = cmd.note
     return {"order": order}
