@@ -51,6 +51,7 @@ class WixEmulator:
     bodies: list[tuple[str, str, Json]] = field(default_factory=list)
     created: dict[str, Json] = field(default_factory=dict)  # each order as Create Order returned it
     unknown_payments: set[str] = field(default_factory=set)  # listed, yet unknown to Bulk Update
+    refusing: set[str] = field(default_factory=set)  # orders whose fulfillments Wix refuses
     next_number: int = 10001
     _tick: int = 0
 
@@ -347,6 +348,8 @@ class WixEmulator:
         doc = self.orders.get(order_id)
         if doc is None:
             return None, "ORDER_NOT_FOUND"
+        if order_id in self.refusing:
+            return None, "FULFILLMENT_REFUSED"
         if doc["status"] != "APPROVED":
             return None, "ORDER_NOT_APPROVED"
         done: dict[str, int] = {}

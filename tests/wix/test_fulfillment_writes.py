@@ -153,3 +153,35 @@ async def test_add_order_tracking_fulfils_the_rest_then_updates_the_newest(wix_g
         "shippingProvider": "royalMail",
         "trackingLink": "https://www.royalmail.com/track-your-item#/tracking-results/9",
     }
+
+
+async def test_bulk_items_wix_refuses_or_a_failed_bulk_call_fail_on_their_own(
+    wix_gateway: WixGateway,
+) -> None:
+    wix = wix_gateway.wix
+    good, refused = await wix_gateway.create_wix(), await wix_gateway.create_wix()
+    wix.refusing.add(ids.decode(refused["id"]).native)
+    items = [
+        {"orderId": refused["id"], "fulfillment": {"lineItems": lines(refused, 1)}},
+        {"orderId": good["id"], "fulfillment": {"lineItems": lines(good, 1)}},
+    ]
+    bulk = (await wix_gateway.query(BULK, {"input": items}))["bulkCreateFulfillments"]
+    assert [r["success"] for r in bulk["results"]] == [False, True]
+    assert bulk["results"][0]["error"] == {"field": ["input", "0", "orderId"], "code": "UPSTREAM_ERROR"}
+    wix.fail("POST", "/bulk/create-fulfillments", status=500)
+    calls = wix.count("POST", "/bulk/create-fulfillments")
+    again = (await wix_gateway.query(BULK, {"input": items[1:]}))["bulkCreateFulfillments"]
+    assert again["results"][0]["error"] == {"field": ["input", "0"], "code": "UPSTREAM_ERROR"}
+    assert wix.count("POST", "/bulk/create-fulfillments") == calls + 1  # the failed call was not retried
+
+
+async def test_more_than_100_bulk_fulfillments_are_refused_whole(wix_gateway: WixGateway) -> None:
+    order = await wix_gateway.create_wix()
+    items = [{"orderId": order["id"], "fulfillment": {"lineItems": lines(order, 1)}}] * 101
+    calls = len(wix_gateway.wix.calls)
+    query = """mutation($input: [BulkFulfillmentInput!]!) { bulkCreateFulfillments(input: $input) {
+      userErrors { code } } }"""
+    assert (await wix_gateway.query(query, {"input": items}))["bulkCreateFulfillments"] == {
+        "userErrors": [{"code": "LIMIT_EXCEEDED"}]
+    }
+    assert len(wix_gateway.wix.calls) == calls

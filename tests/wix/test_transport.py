@@ -118,3 +118,33 @@ def test_retry_waits_follow_retry_after_else_back_off_exponentially() -> None:
     in_a_second = format_datetime(datetime.now(UTC) + timedelta(seconds=1), usegmt=True)
     assert 0 < policy.wait(0, in_a_second) <= 1
     assert policy.wait(1, "soon") == 0.2
+
+
+async def test_connection_errors_on_reads_are_retried_with_backoff() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    closed = WixClient(
+        "http://127.0.0.1:9", "k", "s", retry=RetryPolicy(attempts=3, backoff_s=0.2), sleep=sleep
+    )
+    try:
+        with pytest.raises(UpstreamError, match="cannot reach Wix"):
+            await closed.get("/ecom/v1/orders/x")
+        assert waits == [0.2, 0.4]
+        waits.clear()
+        with pytest.raises(UpstreamError, match="cannot reach Wix"):
+            await closed.write("POST", "/ecom/v1/orders", {})
+        assert waits == []  # a write is never retried
+    finally:
+        await closed.close()
+
+
+async def test_a_404_on_a_write_is_not_found(wix_gateway: WixGateway) -> None:
+    order = await wix_gateway.create_wix()
+    wix_gateway.wix.fail("POST", "/activities", status=404)
+    note = """mutation($id: ID!) { addOrderHistory(orderId: $id, input: {message: "hi"}) {
+      userErrors { code message } } }"""
+    [error] = (await wix_gateway.query(note, {"id": order["id"]}))["addOrderHistory"]["userErrors"]
+    assert error == {"code": "NOT_FOUND", "message": "Wix answered 404: injected 404"}

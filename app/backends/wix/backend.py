@@ -162,17 +162,17 @@ class WixBackend:
         return events.order_event(doc, type, self.clock())
 
     async def _transactions_changed(self, wix_id: str, transactions: Json) -> Order:
+        """Logs the change Wix made (first: it happened, whatever comes next), then reads the order."""
         self.reader.remember(**{TRANSACTIONS: {wix_id: transactions}})
-        doc = await self._fresh_order(wix_id)
         await self._log(events.transactions_event(wix_id, transactions, self.clock()))
-        return wix.order(doc)
+        return wix.order(await self._fresh_order(wix_id))
 
     async def _fulfillments_changed(self, wix_id: str, answer: Json) -> tuple[Order, list[Json]]:
         with wix.reading("an order's fulfillments"):
             items: list[Json] = list((answer.get("orderWithFulfillments") or {}).get("fulfillments") or [])
         self.reader.remember(**{FULFILLMENTS: {wix_id: items}})
-        doc = await self._fresh_order(wix_id)
         await self._log(events.fulfillments_event(wix_id, items, self.clock()))
+        doc = await self._fresh_order(wix_id)
         return wix.order(doc), items
 
     # ------------------------------------------------------------------------------------ order writes
