@@ -67,7 +67,8 @@ class WixGateway(Gateway):
 
 
 @pytest_asyncio.fixture(scope="module")
-async def site() -> AsyncIterator[WixSite]:
+async def site(store: str) -> AsyncIterator[WixSite]:
+    """A fresh emulated site for each module and store (its state starts empty)."""
     emulator = WixEmulator()
     runner = web.AppRunner(emulator.app())
     await runner.setup()
@@ -100,10 +101,10 @@ def wix_settings(database_url: str, site: WixSite, **extra: Any) -> Settings:
 
 @pytest_asyncio.fixture(scope="module")
 async def wix_gateway(
-    site: WixSite, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    store: str, site: WixSite, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[WixGateway]:
-    """A gateway on SQLite whose Wix backend calls the emulator."""
-    url = await new_database("sqlite", request, tmp_path_factory)
+    """A gateway whose Wix backend calls the emulator, on each store (SQLite and PostgreSQL)."""
+    url = await new_database(store, request, tmp_path_factory)
     runner, base = await start_gateway(wix_settings(url, site))
     async with aiohttp.ClientSession() as http:
         yield WixGateway(base, runner.app, http, site)

@@ -146,6 +146,11 @@ async def test_add_order_tracking_fulfils_the_rest_then_updates_the_newest(wix_g
         TRACK, {"id": order["id"], "input": {"trackingNumber": "9", "shippingProvider": "royalMail"}}
     )
     updated = second["addOrderTracking"]
+    calls = len(wix_gateway.wix.calls)
+    custom = {"trackingNumber": "9", "shippingProvider": "Bob's vans"}
+    refused = (await wix_gateway.query(TRACK, {"id": order["id"], "input": custom}))["addOrderTracking"]
+    assert refused["userErrors"] == [{"field": ["input", "trackingLink"], "code": "INVALID"}]
+    assert len(wix_gateway.wix.calls) == calls  # refused without reading the order
     assert updated["fulfillment"]["id"] == made["fulfillment"]["id"]
     assert updated["fulfillment"]["trackingInfo"]["shippingProvider"] == "royalMail"
     assert wix_gateway.wix.sent("PATCH", ids.decode(order["id"]).native)["fulfillment"]["trackingInfo"] == {

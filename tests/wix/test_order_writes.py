@@ -183,8 +183,10 @@ async def test_cancel_then_history_and_a_second_cancel_refused_by_the_rules(wix_
         "ORDER_CANCELED",
         "ORDER_UPDATED",
     ]
+    calls = len(wix_gateway.wix.calls)
     blank = (await wix_gateway.query(NOTE, {"id": order["id"], "m": "  "}))["addOrderHistory"]
     assert blank["userErrors"] == [{"field": ["input", "message"], "code": "INVALID"}]
+    assert len(wix_gateway.wix.calls) == calls  # refused without reading the order
 
 
 async def test_operations_wix_cannot_do_are_unsupported(wix_gateway: WixGateway) -> None:

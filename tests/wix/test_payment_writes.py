@@ -52,8 +52,10 @@ async def test_payment_rules_refuse_before_any_write(wix_gateway: WixGateway) ->
     order = await wix_gateway.create_wix()
     [payment] = (await add(wix_gateway, order["id"], {"amount": "10.00", "method": "Cash"}))["payments"]
     writes = wix_gateway.wix.count("POST", "/add-payment") + wix_gateway.wix.count("POST", "-status")
+    calls = len(wix_gateway.wix.calls)
     too_many = await add(wix_gateway, order["id"], *[{"amount": "1.00", "method": "Cash"}] * 51)
     assert [e["code"] for e in too_many["userErrors"]] == ["LIMIT_EXCEEDED"]
+    assert len(wix_gateway.wix.calls) == calls  # refused without reading the order
     negative = await add(wix_gateway, order["id"], {"amount": "-1.00", "method": "Cash"})
     assert negative["userErrors"][0]["field"] == ["payments", "0", "amount"]
     back = await wix_gateway.query(STATUS, {"id": order["id"], "pid": payment["id"], "s": "PENDING"})

@@ -13,15 +13,16 @@ import itertools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from app.backends.wix import events, to_wix
 from app.backends.wix import from_wix as wix
+from app.backends.wix import prechecks
 from app.backends.wix.bulk import create_fulfillments, update_payment_statuses
 from app.backends.wix.creation import create
-from app.backends.wix.reads import FULFILLMENTS, TRANSACTIONS, WixReader
+from app.backends.wix.reads import WixReader
 from app.backends.wix.updates import check_supported, order_patch
+from app.backends.wix.writes import WixWriter
 from app.domain import changes, fulfillments, ids, payments
 from app.domain.changes import ChangeContext
-from app.domain.commands import UNSET, FulfillmentDraft, PaymentDraft, UpdateFulfillment
+from app.domain.commands import FulfillmentDraft, PaymentDraft, UpdateFulfillment
 from app.domain.errors import DomainError, NotFound, Unsupported, invalid
 from app.domain.model import EventType
 from app.domain.outcomes import FulfillmentOutcome, PaymentsOutcome
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from decimal import Decimal
 
-    from app.backends.local.upstream_events import UpstreamEvent, UpstreamEventLog
+    from app.backends.local.upstream_events import UpstreamEventLog
     from app.backends.wix.client import WixClient
     from app.backends.wix.idempotency import IdempotencyKeys
     from app.domain.changes import Applied
@@ -81,6 +82,7 @@ class WixBackend:
     ) -> None:
         self.client = client
         self.reader = WixReader(client)
+        self.writer = WixWriter(client, self.reader, log, clock)
         self.log = log
         self.keys = keys
         self.clock = clock
@@ -147,34 +149,6 @@ class WixBackend:
         agg.order = before
         return wix_id, agg, result
 
-    async def _fresh_order(self, wix_id: str) -> Json:
-        """The order as Wix holds it now (after a write), remembered for the rest of the request."""
-        answer = await self.client.get(f"/ecom/v1/orders/{wix_id}")
-        with wix.reading("an order"):
-            doc: Json = answer["order"]
-        self.reader.remember(doc)
-        return doc
-
-    async def _log(self, *items: UpstreamEvent) -> None:
-        await self.log.append(list(items))
-
-    def _order_event(self, doc: Json, type: EventType) -> UpstreamEvent:
-        return events.order_event(doc, type, self.clock())
-
-    async def _transactions_changed(self, wix_id: str, transactions: Json) -> Order:
-        """Logs the change Wix made (first: it happened, whatever comes next), then reads the order."""
-        self.reader.remember(**{TRANSACTIONS: {wix_id: transactions}})
-        await self._log(events.transactions_event(wix_id, transactions, self.clock()))
-        return wix.order(await self._fresh_order(wix_id))
-
-    async def _fulfillments_changed(self, wix_id: str, answer: Json) -> tuple[Order, list[Json]]:
-        with wix.reading("an order's fulfillments"):
-            items: list[Json] = list((answer.get("orderWithFulfillments") or {}).get("fulfillments") or [])
-        self.reader.remember(**{FULFILLMENTS: {wix_id: items}})
-        await self._log(events.fulfillments_event(wix_id, items, self.clock()))
-        doc = await self._fresh_order(wix_id)
-        return wix.order(doc), items
-
     # ------------------------------------------------------------------------------------ order writes
 
     async def create_order(self, cmd: CreateOrder, actor: Actor, key: str | None, fingerprint: str) -> Order:
@@ -199,16 +173,13 @@ class WixBackend:
         answer = await self.client.write(
             "PATCH", f"/ecom/v1/orders/{wix_id}", {"order": {"id": wix_id, **body}}
         )
-        with wix.reading("an order"):
-            doc: Json = answer["order"]
-        self.reader.remember(doc)
-        await self._log(self._order_event(doc, EventType.ORDER_UPDATED))
-        return wix.order(doc)
+        return await self.writer.order_changed(answer, EventType.ORDER_UPDATED)
 
     async def approve_order(self, order_id: str, actor: Actor) -> Order:
         raise cannot("approve an order: Wix approves orders through their payment flow", "id")
 
     async def cancel_order(self, order_id: str, reason: str | None, actor: Actor) -> Order:
+        prechecks.reason(reason)
         wix_id, _, _ = await self._checked(
             order_id, actor, "id", lambda a, ctx: changes.cancel(a, reason, ctx)
         )
@@ -216,11 +187,7 @@ class WixBackend:
         if reason and reason.strip():
             body["customMessage"] = reason
         answer = await self.client.write("POST", f"/ecom/v1/orders/{wix_id}/cancel", body)
-        with wix.reading("an order"):
-            doc: Json = answer["order"]
-        self.reader.remember(doc)
-        await self._log(self._order_event(doc, EventType.ORDER_CANCELED))
-        return wix.order(doc)
+        return await self.writer.order_changed(answer, EventType.ORDER_CANCELED)
 
     async def complete_order(self, order_id: str, actor: Actor) -> Order:
         raise cannot("complete an order: Wix orders have no COMPLETED status", "id")
@@ -241,22 +208,20 @@ class WixBackend:
 
     async def add_history(self, order_id: str, message: str, actor: Actor) -> Order:
         """A merchant comment on the order (Wix stamps its own author and time)."""
+        prechecks.history(message)
         wix_id, _, _ = await self._checked(
             order_id, actor, "orderId", lambda a, ctx: changes.add_history(a, message, ctx)
         )
         body = {"activity": {"merchantComment": {"message": message}}}
         answer = await self.client.write("POST", f"/ecom/v1/orders/{wix_id}/activities", body)
-        with wix.reading("an order"):
-            doc: Json = answer["order"]
-        self.reader.remember(doc)
-        await self._log(self._order_event(doc, EventType.ORDER_UPDATED))
-        return wix.order(doc)
+        return await self.writer.order_changed(answer, EventType.ORDER_UPDATED)
 
     # ---------------------------------------------------------------------------------------- payments
 
     async def add_payments(
         self, order_id: str, drafts: Sequence[PaymentDraft], actor: Actor
     ) -> PaymentsOutcome:
+        prechecks.payments(drafts)
         wix_id, agg, applied = await self._checked(
             order_id, actor, "orderId", lambda a, ctx: payments.add(a, drafts, ctx)
         )
@@ -264,17 +229,7 @@ class WixBackend:
         checked = [
             replace(draft, amount=new[pid].amount) for draft, pid in zip(drafts, applied.touched, strict=True)
         ]
-        return await self.record_payments(wix_id, checked)
-
-    async def record_payments(self, wix_id: str, drafts: Sequence[PaymentDraft]) -> PaymentsOutcome:
-        """Add Payments (≤ 50, checked) on Wix; the outcome lists the payments Wix recorded."""
-        body = {"payments": [to_wix.payment(d) for d in drafts]}
-        answer = await self.client.write("POST", f"/ecom/v1/payments/orders/{wix_id}/add-payment", body)
-        with wix.reading("an Add Payments answer"):
-            transactions: Json = answer["orderTransactions"]
-            added = {wix.public("Payment", p) for p in answer.get("paymentsIds") or []}
-        order = await self._transactions_changed(wix_id, transactions)
-        return PaymentsOutcome(order, tuple(p for p in wix.payments(transactions) if p.id in added))
+        return await self.writer.record_payments(wix_id, checked)
 
     async def update_payment_status(
         self, order_id: str, payment_id: str, status: TransactionStatus, actor: Actor
@@ -287,7 +242,7 @@ class WixBackend:
         answer = await self.client.write("POST", path, {"status": status.value})
         with wix.reading("an Update Payment Status answer"):
             transactions: Json = answer["orderTransactions"]
-        order = await self._transactions_changed(wix_id, transactions)
+        order = await self.writer.transactions_changed(wix_id, transactions)
         return PaymentsOutcome(order, tuple(p for p in wix.payments(transactions) if p.id == payment_id))
 
     async def bulk_update_payment_statuses(
@@ -304,7 +259,7 @@ class WixBackend:
         """An APPROVED OFFLINE payment of what is due, through Add Payments."""
         wix_id, agg, applied = await self._checked(order_id, actor, "id", payments.mark_paid)
         drafts = [_draft_of(p) for p in agg.payments if p.id in applied.touched]
-        return (await self.record_payments(wix_id, drafts)).order
+        return (await self.writer.record_payments(wix_id, drafts)).order
 
     # ------------------------------------------------------------------------------------ fulfillments
 
@@ -320,15 +275,7 @@ class WixBackend:
         wix_id, agg, applied = await self._checked(order_id, actor, "orderId", decide)
         made = next(f for f in agg.fulfillments if f.id in applied.touched)
         checked = FulfillmentDraft(made.lines, made.tracking, made.status)
-        return await self.send_fulfillment(wix_id, checked)
-
-    async def send_fulfillment(self, wix_id: str, draft: FulfillmentDraft) -> FulfillmentOutcome:
-        body = {"fulfillment": to_wix.fulfillment(draft)}
-        path = f"/ecom/v1/fulfillments/orders/{wix_id}/create-fulfillment"
-        answer = await self.client.write("POST", path, body)
-        order, items = await self._fulfillments_changed(wix_id, answer)
-        made = wix.public("Fulfillment", str(answer.get("fulfillmentId")))
-        return FulfillmentOutcome(order, next((f for f in wix.fulfillments(items) if f.id == made), None))
+        return await self.writer.send_fulfillment(wix_id, checked)
 
     async def update_fulfillment(
         self, order_id: str, fulfillment_id: str, patch: UpdateFulfillment, actor: Actor
@@ -337,24 +284,7 @@ class WixBackend:
             order_id, actor, "orderId", lambda a, ctx: fulfillments.update(a, fulfillment_id, patch, ctx)
         )
         after = next(f for f in agg.fulfillments if f.id == fulfillment_id)
-        return await self.patch_fulfillment(wix_id, after, patch)
-
-    async def patch_fulfillment(
-        self, wix_id: str, after: Fulfillment, patch: UpdateFulfillment
-    ) -> FulfillmentOutcome:
-        """Update Fulfillment with only the parts the patch names (a status change sends only `status`)."""
-        body: Json = {}
-        paths = []
-        if patch.status is not UNSET:
-            body["status"] = to_wix.WIX_STATUS_BY_SHIPMENT[after.status]
-            paths.append("status")
-        if patch.tracking is not UNSET:
-            body["trackingInfo"] = to_wix.tracking(after.tracking) if after.tracking else None
-            paths.append("trackingInfo")
-        path = f"/ecom/v1/fulfillments/{wix.native(after.id)}/orders/{wix_id}"
-        answer = await self.client.write("PATCH", path, {"fulfillment": body, "fieldMask": {"paths": paths}})
-        order, items = await self._fulfillments_changed(wix_id, answer)
-        return FulfillmentOutcome(order, next((f for f in wix.fulfillments(items) if f.id == after.id), None))
+        return await self.writer.patch_fulfillment(wix_id, after, patch)
 
     async def delete_fulfillment(
         self, order_id: str, fulfillment_id: str, actor: Actor
@@ -366,7 +296,7 @@ class WixBackend:
         deleted = next(f for f in gone.get(order_id, []) if f.id == fulfillment_id)
         path = f"/ecom/v1/fulfillments/{wix.native(fulfillment_id)}/orders/{wix_id}"
         answer = await self.client.write("DELETE", path)
-        order, _ = await self._fulfillments_changed(wix_id, answer)
+        order, _ = await self.writer.fulfillments_changed(wix_id, answer)
         return FulfillmentOutcome(order, deleted)
 
     async def bulk_create_fulfillments(
@@ -382,6 +312,7 @@ class WixBackend:
 
     async def add_order_tracking(self, order_id: str, info: TrackingInfo, actor: Actor) -> FulfillmentOutcome:
         """A new fulfillment of every unfulfilled unit with the tracking, or else the newest one updated."""
+        prechecks.tracking(info)
         wix_id, agg, applied = await self._checked(
             order_id, actor, "orderId", lambda a, ctx: fulfillments.add_tracking(a, info, ctx)
         )
@@ -389,8 +320,10 @@ class WixBackend:
             raise invalid("the order has nothing to ship", "orderId")
         target = next(f for f in agg.fulfillments if f.id == applied.touched[0])
         if _is_new(target.id):
-            return await self.send_fulfillment(wix_id, FulfillmentDraft(target.lines, target.tracking))
-        return await self.patch_fulfillment(wix_id, target, UpdateFulfillment(tracking=target.tracking))
+            return await self.writer.send_fulfillment(wix_id, FulfillmentDraft(target.lines, target.tracking))
+        return await self.writer.patch_fulfillment(
+            wix_id, target, UpdateFulfillment(tracking=target.tracking)
+        )
 
 
 def _is_new(public_id: str) -> bool:

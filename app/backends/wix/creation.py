@@ -82,7 +82,7 @@ async def create(
 async def _record(backend: WixBackend, wix_id: str, drafts: Sequence[PaymentDraft], doc: Json) -> Order:
     """Add Payments; on failure, the order as created and the error, at `input.payments`."""
     try:
-        return (await backend.record_payments(wix_id, drafts)).order
+        return (await backend.writer.record_payments(wix_id, drafts)).order
     except UpstreamError as err:
         raise PartlyApplied(
             f"order {doc.get('number')} was created on Wix but its payments were not recorded "

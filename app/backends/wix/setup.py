@@ -36,7 +36,10 @@ def build_wix(settings: Settings, database: Database, clock: Callable[[], dateti
     public_key = None
     if settings.wix_webhook_public_key:
         public_key = load_public_key(settings.wix_webhook_public_key)
-        load_pem_public_key(public_key.encode())  # raises ValueError for anything but a PEM public key
+        try:
+            load_pem_public_key(public_key.encode())
+        except ValueError as err:
+            raise ValueError("GATEWAY_WIX_WEBHOOK_PUBLIC_KEY is not a PEM public key") from err
     client = WixClient(
         settings.wix_base_url,
         settings.wix_api_key,
