@@ -190,3 +190,53 @@ async def test_more_than_100_bulk_fulfillments_are_refused_whole(wix_gateway: Wi
         "userErrors": [{"code": "LIMIT_EXCEEDED"}]
     }
     assert len(wix_gateway.wix.calls) == calls
+
+
+SENT = """mutation($id: ID!) { markOrderSent(id: $id) {
+  order { fulfillmentStatus deliveryStatus fulfillments { status lineItems { quantity } } }
+  userErrors { field code message } } }"""
+DELIVERED = """mutation($id: ID!) { markOrderDelivered(id: $id) {
+  order { fulfillmentStatus deliveryStatus fulfillments { status } } userErrors { code } } }"""
+
+
+async def test_mark_sent_then_delivered_fulfil_the_rest_and_move_each_fulfillment(
+    wix_gateway: WixGateway,
+) -> None:
+    wix = wix_gateway.wix
+    order = await wix_gateway.create_wix()
+    await fulfil(wix_gateway, order["id"], lineItems=lines(order, 1))
+    sent = (await wix_gateway.query(SENT, {"id": order["id"]}))["markOrderSent"]
+    assert sent["userErrors"] == []
+    assert sent["order"] == {
+        "fulfillmentStatus": "FULFILLED",
+        "deliveryStatus": "SHIPPED",
+        "fulfillments": [
+            {"status": "SHIPPED", "lineItems": [{"quantity": 1}]},
+            {"status": "SHIPPED", "lineItems": [{"quantity": 1}]},
+        ],
+    }
+    assert wix.sent("POST", "/create-fulfillment")["fulfillment"]["status"] == "In_Delivery"
+    assert wix.sent("PATCH", ids.decode(order["id"]).native) == {
+        "fulfillment": {"status": "In_Delivery"},
+        "fieldMask": {"paths": ["status"]},
+    }
+    delivered = (await wix_gateway.query(DELIVERED, {"id": order["id"]}))["markOrderDelivered"]
+    assert delivered["order"]["deliveryStatus"] == "DELIVERED"
+    assert [f["status"] for f in delivered["order"]["fulfillments"]] == ["DELIVERED", "DELIVERED"]
+    native = ids.decode(order["id"]).native
+    assert [f["status"] for f in wix.fulfillments[native]] == ["Fulfilled", "Fulfilled"]
+
+
+async def test_a_mark_sent_that_fails_halfway_answers_with_the_order_and_the_error(
+    wix_gateway: WixGateway,
+) -> None:
+    wix = wix_gateway.wix
+    order = await wix_gateway.create_wix()
+    await fulfil(wix_gateway, order["id"], lineItems=lines(order, 1))
+    wix.fail("PATCH", "/ecom/v1/fulfillments/", status=500)
+    sent = (await wix_gateway.query(SENT, {"id": order["id"]}))["markOrderSent"]
+    [error] = sent["userErrors"]
+    assert (error["code"], error["field"]) == ("UPSTREAM_ERROR", ["id"])
+    assert error["message"].startswith("1 of 2 fulfillment changes were made on Wix")
+    assert sent["order"]["fulfillmentStatus"] == "FULFILLED"
+    assert [f["status"] for f in sent["order"]["fulfillments"]] == ["PENDING", "SHIPPED"]

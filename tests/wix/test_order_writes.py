@@ -197,7 +197,6 @@ async def test_operations_wix_cannot_do_are_unsupported(wix_gateway: WixGateway)
     for mutation in (
         f'approveOrder(id: "{oid}") {{ userErrors {{ code }} }}',
         f'completeOrder(id: "{oid}") {{ userErrors {{ code }} }}',
-        f'markOrderSent(id: "{oid}") {{ userErrors {{ code }} }}',
         f'setOrderStatus(id: "{oid}", statusId: null) {{ userErrors {{ code }} }}',
         f'removeLineItem(orderId: "{oid}", lineItemId: "{line}") {{ userErrors {{ code }} }}',
         f'addLineItem(orderId: "{oid}", input: {{productName: "X", quantity: 1, price: "1"}}) '

@@ -23,7 +23,7 @@ from app.backends.wix.writes import WixWriter
 from app.domain import changes, fulfillments, ids, payments
 from app.domain.changes import ChangeContext
 from app.domain.commands import FulfillmentDraft, PaymentDraft, UpdateFulfillment
-from app.domain.errors import DomainError, NotFound, Unsupported, invalid
+from app.domain.errors import DomainError, NotFound, PartlyApplied, Unsupported, UpstreamError, invalid
 from app.domain.model import EventType
 from app.domain.outcomes import FulfillmentOutcome, PaymentsOutcome
 
@@ -305,10 +305,35 @@ class WixBackend:
         return await create_fulfillments(self, items, actor)
 
     async def mark_order_sent(self, order_id: str, actor: Actor) -> Order:
-        raise cannot("mark a whole order sent: fulfil it and update each fulfillment's status", "id")
+        return await self._advance(order_id, actor, fulfillments.mark_sent)
 
     async def mark_order_delivered(self, order_id: str, actor: Actor) -> Order:
-        raise cannot("mark a whole order delivered: update each fulfillment's status", "id")
+        return await self._advance(order_id, actor, fulfillments.mark_delivered)
+
+    async def _advance(
+        self, order_id: str, actor: Actor, step: Callable[[OrderAggregate, ChangeContext], Applied]
+    ) -> Order:
+        """What the rules decide, one Wix call per fulfillment: the unfulfilled rest created at the target
+        status, then each fulfillment behind it updated (status only). Should a call fail after others
+        succeeded, the answer holds the order as Wix has it then, with the error (PartlyApplied)."""
+        wix_id, agg, applied = await self._checked(order_id, actor, "id", step)
+        order: Order | None = None
+        for done, fid in enumerate(applied.touched):
+            target = next(f for f in agg.fulfillments if f.id == fid)
+            try:
+                if _is_new(fid):
+                    draft = FulfillmentDraft(target.lines, target.tracking, target.status)
+                    outcome = await self.writer.send_fulfillment(wix_id, draft)
+                else:
+                    patch = UpdateFulfillment(status=target.status)
+                    outcome = await self.writer.patch_fulfillment(wix_id, target, patch)
+            except UpstreamError as err:
+                if order is None:
+                    raise
+                made = f"{done} of {len(applied.touched)} fulfillment changes were made on Wix"
+                raise PartlyApplied(f"{made} ({err.message})", ("id",), order) from err
+            order = outcome.order
+        return order or (await self.reader.orders([order_id]))[order_id]
 
     async def add_order_tracking(self, order_id: str, info: TrackingInfo, actor: Actor) -> FulfillmentOutcome:
         """A new fulfillment of every unfulfilled unit with the tracking, or else the newest one updated."""

@@ -6,11 +6,13 @@ the answer shows it as Wix holds it; both are remembered for the rest of the req
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from app.backends.wix import events, to_wix
 from app.backends.wix import from_wix as wix
 from app.backends.wix.reads import FULFILLMENTS, TRANSACTIONS
+from app.domain import totals
 from app.domain.commands import UNSET
 from app.domain.outcomes import FulfillmentOutcome, PaymentsOutcome
 
@@ -60,11 +62,15 @@ class WixWriter:
         return wix.order(await self.fresh_order(wix_id))
 
     async def fulfillments_changed(self, wix_id: str, answer: Json) -> tuple[Order, list[Json]]:
+        """A fulfillment write's answer logged; the order with its delivery status from its fulfillments."""
         with wix.reading("an order's fulfillments"):
             items: list[Json] = list((answer.get("orderWithFulfillments") or {}).get("fulfillments") or [])
         self.reader.remember(**{FULFILLMENTS: {wix_id: items}})
         await self.log.append([events.fulfillments_event(wix_id, items, self.clock())])
-        return wix.order(await self.fresh_order(wix_id)), items
+        doc = await self.fresh_order(wix_id)
+        done = wix.fulfillments(items)
+        lines = wix.line_items(doc, wix.fulfilled_units(items))
+        return replace(wix.order(doc), delivery_status=totals.delivery_status(lines, done)), items
 
     async def record_payments(self, wix_id: str, drafts: Sequence[PaymentDraft]) -> PaymentsOutcome:
         """Add Payments (≤ 50, checked) on Wix; the outcome lists the payments Wix recorded."""
