@@ -23,7 +23,12 @@ API_KEY = "test-api-key"
 SITE_ID = "site-0001"
 UPDATABLE = {"buyerInfo", "billingInfo", "recipientInfo", "shippingInfo", "buyerLanguage", "archived"}
 STORES_APP = "215238eb-22a5-4c36-9e7b-e7c08025e04e"
-LINK = {"fedex": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber={n}"}
+LINK = {
+    "fedex": "https://www.fedex.com/apps/fedextrack/?action=track&trackingnumber={n}",
+    "ups": "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums={n}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction.action?tLabels={n}",
+    "dhl": "https://www.logistics.dhl/global-en/home/tracking.html?tracking-id={n}",
+}
 
 
 @dataclass
@@ -367,9 +372,7 @@ class WixEmulator:
                 return None, "QUANTITY_EXCEEDED"
             lines.append({"id": line["id"], "quantity": quantity})
         made = {**fulfillment, "id": str(uuid.uuid4()), "createdDate": self.now(), "lineItems": lines}
-        tracking = made.get("trackingInfo")
-        if tracking and not tracking.get("trackingLink") and tracking.get("shippingProvider") in LINK:
-            tracking["trackingLink"] = LINK[tracking["shippingProvider"]].format(n=tracking["trackingNumber"])
+        _link(made.get("trackingInfo"))
         self.fulfillments[order_id].append(made)
         self._recompute_fulfillment_status(order_id)
         return made, None
@@ -440,6 +443,7 @@ class WixEmulator:
         body = await request.json()
         for path in (body.get("fieldMask") or {}).get("paths") or list(body["fulfillment"]):
             f[path] = body["fulfillment"].get(path)
+        _link(f.get("trackingInfo"))
         return web.json_response({"orderWithFulfillments": self._with_fulfillments(request.match_info["id"])})
 
     async def delete_fulfillment(self, request: web.Request) -> web.Response:
@@ -448,6 +452,12 @@ class WixEmulator:
         self.fulfillments[order_id].remove(f)
         self._recompute_fulfillment_status(order_id)
         return web.json_response({"orderWithFulfillments": self._with_fulfillments(order_id)})
+
+
+def _link(tracking: Json | None) -> None:
+    """Wix fills in the tracking link of the providers it knows."""
+    if tracking and not tracking.get("trackingLink") and tracking.get("shippingProvider") in LINK:
+        tracking["trackingLink"] = LINK[tracking["shippingProvider"]].format(n=tracking["trackingNumber"])
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

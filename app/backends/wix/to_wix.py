@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from app.backends.wix.from_wix import native
 from app.domain import totals
 from app.domain.model import ShipmentStatus
+from app.domain.tracking import link_for
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from app.domain.model import Address, LineItem, TrackingInfo
 
 Json = dict[str, Any]
+WIX_LINKED = frozenset({"fedex", "ups", "usps", "dhl", "canadaPost"})  # Wix generates their trackingLink
 WIX_STATUS_BY_SHIPMENT = {
     ShipmentStatus.PENDING: "Pending",
     ShipmentStatus.SHIPPED: "In_Delivery",
@@ -176,13 +178,12 @@ def iso(value: datetime) -> str:
 
 
 def tracking(info: TrackingInfo) -> Json:
-    return _drop_empty(
-        {
-            "trackingNumber": info.tracking_number,
-            "shippingProvider": info.shipping_provider,
-            "trackingLink": info.tracking_link,
-        }
-    )
+    """Checked tracking; the link is left to Wix for the providers Wix links itself, unless the client
+    gave its own (the gateway then stores the link Wix returns)."""
+    provider, number, link = info.shipping_provider, info.tracking_number, info.tracking_link
+    if provider in WIX_LINKED and link == link_for(provider, number):
+        link = None
+    return _drop_empty({"trackingNumber": number, "shippingProvider": provider, "trackingLink": link})
 
 
 def fulfillment(draft: FulfillmentDraft) -> Json:
