@@ -1,4 +1,4 @@
-"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz and /metrics.
+"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz, /metrics, /webhooks/wix.
 
 Every request gets an id, an access log line and, on /graphql over HTTP, its metrics (app/metrics.py);
 CORS applies when origins are configured (app/cors.py). /metrics needs a key with the `admin` scope once

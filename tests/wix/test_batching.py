@@ -78,3 +78,15 @@ async def test_order_by_number_finds_the_wix_order(wix_gateway: WixGateway) -> N
         "number": placed["number"],
     }
     assert await wix_gateway.field(query, n="999999") is None
+
+
+async def test_an_id_that_cannot_be_a_wix_id_never_reaches_a_wix_url(wix_gateway: WixGateway) -> None:
+    crafted = public("../payments/list-by-ids?x=1")
+    calls = len(wix_gateway.wix.calls)
+    found = await wix_gateway.field("query($ids: [ID!]!) { ordersByIds(ids: $ids) { id } }", ids=[crafted])
+    assert found == [None]
+    cancel = "mutation($id: ID!) { cancelOrder(id: $id) { userErrors { field code } } }"
+    assert (await wix_gateway.query(cancel, {"id": crafted}))["cancelOrder"]["userErrors"] == [
+        {"field": ["id"], "code": "NOT_FOUND"}
+    ]
+    assert wix_gateway.wix.calls[calls:] == []

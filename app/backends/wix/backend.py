@@ -20,7 +20,7 @@ from app.backends.wix.creation import create
 from app.backends.wix.reads import WixReader
 from app.backends.wix.updates import check_supported, order_patch
 from app.backends.wix.writes import WixWriter
-from app.domain import changes, fulfillments, ids, payments
+from app.domain import changes, fulfillments, payments
 from app.domain.changes import ChangeContext
 from app.domain.commands import FulfillmentDraft, PaymentDraft, UpdateFulfillment
 from app.domain.errors import DomainError, NotFound, PartlyApplied, Unsupported, UpstreamError, invalid
@@ -134,9 +134,10 @@ class WixBackend:
 
     @staticmethod
     def _wix_id(order_id: str, field: str = "id") -> str:
-        if ids.source_of(order_id) != wix.SOURCE:
+        found = wix.key(order_id)
+        if found is None:
             raise NotFound("no order has that id", (field,))
-        return wix.native(order_id)
+        return found
 
     async def _checked(
         self, order_id: str, actor: Actor, field: str, step: Callable[[OrderAggregate, ChangeContext], Any]

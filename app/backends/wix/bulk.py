@@ -65,7 +65,7 @@ async def update_payment_statuses(
     sending: list[tuple[int, str, PaymentRef]] = []
     for index, ref in refs:
         prefix, order_field = ("payments", str(index)), ("payments", str(index), "orderId")
-        agg = aggs.get(wix.native(ref.order_id))
+        agg = aggs.get(wix.key(ref.order_id) or "")
         if agg is None:
             outcomes[index] = NotFound("no order has that id", order_field)
             continue
@@ -112,7 +112,7 @@ async def update_payment_statuses(
         backend.reader.remember(**{TRANSACTIONS: fresh})
         now = backend.clock()
         await backend.log.append([events.transactions_event(k, fresh[k], now) for k in changed if k in fresh])
-    return await _finish(backend, outcomes, {i: wix.native(ref.order_id) for i, ref in refs})
+    return await _finish(backend, outcomes, {i: wix.key(ref.order_id) or "" for i, ref in refs})
 
 
 async def _finish(
@@ -143,7 +143,7 @@ async def create_fulfillments(
     by_order: dict[str, list[tuple[int, FulfillmentDraft]]] = defaultdict(list)
     for index, item in items:
         prefix, order_field = ("input", str(index), "fulfillment"), ("input", str(index), "orderId")
-        wix_id = wix.native(item.order_id)
+        wix_id = wix.key(item.order_id) or ""
         agg = aggs.get(wix_id)
         if agg is None:
             outcomes[index] = NotFound("no order has that id", order_field)
@@ -199,4 +199,4 @@ async def create_fulfillments(
                 outcomes[index] = BulkItemOutcome(index, None, made_id)
         backend.reader.remember(**{FULFILLMENTS: fresh})
         await backend.log.append(logged)
-    return await _finish(backend, outcomes, {i: wix.native(item.order_id) for i, item in items})
+    return await _finish(backend, outcomes, {i: wix.key(item.order_id) or "" for i, item in items})

@@ -12,9 +12,8 @@ import binascii
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from typing import TYPE_CHECKING, Any
 
-from app.backends.wix.from_wix import SOURCE, native
+from app.backends.wix.from_wix import key
 from app.backends.wix.to_wix import iso
-from app.domain import ids
 from app.domain.errors import Unsupported, invalid
 from app.domain.listing import SortField
 from app.domain.model import OrderStatus
@@ -45,7 +44,7 @@ def wix_filter(f: OrderFilter) -> Json | None:
         raise unsupported("query", "Wix Search Orders has no free-text search")
     out: Json = {}
     if f.ids is not None:
-        wanted = [native(i) for i in f.ids if ids.source_of(i) == SOURCE]
+        wanted = [k for k in map(key, f.ids) if k is not None]
         if not wanted:
             return NOTHING
         out["id"] = {"$in": wanted}

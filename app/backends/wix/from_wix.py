@@ -7,6 +7,7 @@ contract has (a revision, what was refunded per order), the choice made is docum
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator  # noqa: TC003  (contextmanager reads it)
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.domain import ids
-from app.domain.errors import UpstreamError
+from app.domain.errors import NotFound, UpstreamError
 from app.domain.model import (
     Address,
     Balance,
@@ -39,6 +40,7 @@ from app.domain.model import (
 from app.domain.money import ZERO, quantize
 
 SOURCE = "wix"
+_WIX_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}\Z")  # GUIDs, and the placeholders of objects yet to create
 Json = dict[str, Any]
 
 
@@ -47,8 +49,21 @@ def public(kind: str, native: str) -> str:
 
 
 def native(public_id: str) -> str:
-    """The Wix id inside one of our public ids (the caller has checked its source)."""
-    return ids.decode(public_id).native
+    """The Wix id inside one of our public ids; NOT_FOUND for anything that cannot be a Wix id (it goes
+    into URL paths)."""
+    found = key(public_id)
+    if found is None:
+        raise NotFound("no object has that id")
+    return found
+
+
+def key(public_id: str) -> str | None:
+    """The Wix id inside a public id of source `wix`, or None (another source, or not a Wix id)."""
+    try:
+        parsed = ids.decode(public_id)
+    except NotFound:
+        return None
+    return parsed.native if parsed.source == SOURCE and _WIX_ID.match(parsed.native) else None
 
 
 @contextmanager

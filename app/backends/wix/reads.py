@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from app.backends.wix import filters
 from app.backends.wix import from_wix as wix
 from app.backends.wix.request_cache import RequestCache
-from app.domain import ids, totals
+from app.domain import totals
 from app.domain.errors import NotFound, Unsupported
 from app.domain.listing import MAX_PAGE, OrderPage, OrderQuery, OrderSort
 from app.domain.model import OrderAggregate
@@ -30,7 +30,7 @@ COUNT_PAGES_MAX = 100
 
 def natives(public_ids: Sequence[str]) -> list[str]:
     """The Wix ids of those public ids that name Wix orders."""
-    return [wix.native(i) for i in public_ids if ids.source_of(i) == wix.SOURCE]
+    return [k for k in map(wix.key, public_ids) if k is not None]
 
 
 class WixReader:
