@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from app.backends.local.notifications import EventNotifications
 from app.backends.local.rate_buckets import DatabaseBuckets
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
+from app.backends.wix.setup import Wix, build_wix
 from app.events.hub import EventHub
 from app.events.service import EventService
 from app.limits import InProcessBuckets
@@ -40,6 +41,7 @@ class Gateway:
     audit: AuditTrail
     limiter: RateLimiter
     notifications: EventNotifications | None = None
+    wix: Wix | None = field(default=None)
 
     def start(self) -> None:
         """Starts tailing the event log (and, on PostgreSQL, listening for other processes' appends)."""
@@ -53,6 +55,8 @@ class Gateway:
             await self.notifications.stop()
         await self.events.hub.stop()
         await self.audit.drain()
+        if self.wix is not None:
+            await self.wix.backend.close()
         await self.database.dispose()
 
 
@@ -71,7 +75,8 @@ def build(settings: Settings) -> Gateway:
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
-    registry = BackendRegistry([LocalBackend(database, utcnow)])
+    wix = build_wix(settings, database, utcnow) if settings.wix_enabled else None
+    registry = BackendRegistry([LocalBackend(database, utcnow), *([wix.backend] if wix else [])])
     hub = EventHub(
         LocalEventLog(database, background=True),
         poll_interval=settings.events_poll_ms / 1000,
@@ -90,4 +95,5 @@ def build(settings: Settings) -> Gateway:
         audit=AuditTrail(LocalAuditLog(database), utcnow),
         limiter=limiter,
         notifications=None if database.is_sqlite else EventNotifications(database.engine, hub.notify),
+        wix=wix,
     )

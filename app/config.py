@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     ws_keep_alive_s: float = Field(default=15, gt=0)
     ws_key_check_s: float = Field(default=1, gt=0)
     public_introspection: bool | None = None  # None: on in open local mode, off once keys exist
+    wix_api_key: str | None = None  # with wix_site_id: switches the Wix backend on
+    wix_site_id: str | None = None
+    wix_base_url: str = "https://www.wixapis.com"
+    wix_webhook_public_key: str | None = None  # PEM text, or @path of a PEM file
+    wix_connect_timeout_s: float = Field(default=5, gt=0)
+    wix_read_timeout_s: float = Field(default=15, gt=0)
+    wix_retries: int = Field(default=3, ge=1, le=10)
+
+    @property
+    def wix_enabled(self) -> bool:
+        """The Wix backend is on when both its API key and its site id are set."""
+        return bool(self.wix_api_key and self.wix_site_id)
 
     @property
     def allowed_origins(self) -> frozenset[str]:

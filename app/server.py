@@ -1,4 +1,4 @@
-"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz and /metrics.
+"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz, /metrics, /webhooks/wix.
 
 Every request gets an id, an access log line and, on /graphql over HTTP, its metrics (app/metrics.py);
 CORS applies when origins are configured (app/cors.py). /metrics needs a key with the `admin` scope once
@@ -172,6 +172,15 @@ class RunningLimiter:
         return await self._app[GATEWAY].limiter.level(bucket)
 
 
+async def wix_webhook(request: web.Request) -> web.Response:
+    """POST /webhooks/wix: a Wix webhook (a signed JWT) logged as order events; see app/backends/wix."""
+    wix = request.app[GATEWAY].wix
+    if wix is None:
+        return web.json_response({"error": "the wix backend is not configured"}, status=404)
+    answer = await wix.webhooks.receive(await request.read())
+    return web.json_response({"message": answer.message, "logged": answer.logged}, status=answer.status)
+
+
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.auto_migrate:
@@ -253,6 +262,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_post("/webhooks/wix", wix_webhook)
     if settings.metrics:
         app[METRICS] = Metrics()
         app.router.add_get("/metrics", metrics_page)

@@ -4,6 +4,7 @@
       NotFound                  the order, line, payment or status does not exist
       Unsupported               the backend cannot do this operation (or filter)
       UpstreamError             an upstream system failed or refused the call
+        PartlyApplied           ... after it applied the first step of the change (`order` is the result)
 
 Each carries a stable `code` (the contract's UserErrorCode), a message and the path of the input at fault.
 """
@@ -11,6 +12,10 @@ Each carries a stable `code` (the contract's UserErrorCode), a message and the p
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.domain.model import Order
 
 
 class ErrorCode(StrEnum):
@@ -56,6 +61,14 @@ class Unsupported(DomainError):
 
 class UpstreamError(DomainError):
     code = ErrorCode.UPSTREAM_ERROR
+
+
+class PartlyApplied(UpstreamError):
+    """The upstream applied the first step of a change and failed the next: `order` is what it holds now."""
+
+    def __init__(self, message: str, field: tuple[str, ...] | None, order: Order):
+        super().__init__(message, field)
+        self.order = order
 
 
 def invalid(message: str, *field: str) -> DomainError:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from app.domain.errors import PartlyApplied
 from schema.errors import user_errors
 from schema.types.order import Fulfillment, Order, Payment
 from schema.types.payloads import (
@@ -36,6 +37,8 @@ def _fresh(info: Info, order: model.Order) -> Order:
 
 async def order_payload(info: Info, action: Callable[[], Awaitable[model.Order]]) -> OrderPayload:
     order, error = await user_errors(action)
+    if isinstance(error, PartlyApplied):  # e.g. created upstream, payments not recorded: show both
+        return OrderPayload(order=_fresh(info, error.order), user_errors=[UserError.from_domain(error)])
     if error is not None or order is None:
         return OrderPayload(order=None, user_errors=[UserError.from_domain(error)] if error else [])
     return OrderPayload(order=_fresh(info, order), user_errors=[])
