@@ -206,6 +206,9 @@ class EventHub:
                 if failing:
                     log.info("reading the order event log works again")
                 failing = False
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives
+            # as the wake-up does, and `stop()` would then wait for this loop forever.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wake.wait()
             self._wake.clear()

@@ -195,3 +195,15 @@ async def test_subscribing_waits_until_the_hub_knows_its_position() -> None:
     assert not joining.done()
     await hub.catch_up()
     assert (await joining).start == 2
+
+
+async def test_stopping_right_after_a_wake_up_stops() -> None:
+    log = MemoryLog()
+    for _ in range(5):
+        hub = EventHub(log, poll_interval=3600, queue_size=10)
+        hub.start()
+        await asyncio.sleep(0.01)  # the tail reader has read the head and waits for a wake-up
+        hub.notify()  # the wake-up and the cancellation now arrive in the same tick
+        stopping = asyncio.create_task(hub.stop())
+        await asyncio.wait({stopping}, timeout=2)
+        assert stopping.done()  # the cancellation was not lost to the wake-up

@@ -57,9 +57,8 @@ class EventNotifications:
             await asyncio.sleep(self._retry_s)
 
     async def _listen(self) -> None:
-        conn: asyncpg.Connection[Any] = await asyncio.wait_for(
-            asyncpg.connect(*self._connect_args, **self._connect_params), timeout=10
-        )
+        async with asyncio.timeout(10):  # not wait_for, which can swallow a cancellation on 3.11
+            conn: asyncpg.Connection[Any] = await asyncpg.connect(*self._connect_args, **self._connect_params)
         lost = asyncio.Event()
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
@@ -67,8 +66,9 @@ class EventNotifications:
             self.listening.set()
             self._wake()  # what was appended while nobody listened
             while not lost.is_set() and not conn.is_closed():
-                with suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(lost.wait(), timeout=5)
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(5):
+                        await lost.wait()
             log.warning("the event notification connection was lost; reconnecting")
         finally:
             if not conn.is_closed():
