@@ -197,3 +197,17 @@ async def test_concurrent_creates_get_distinct_gap_free_numbers(gateway: Gateway
     made = await asyncio.gather(*(gateway.create() for _ in range(20)))
     got = sorted(int(o["number"]) for o in made)
     assert got == list(range(got[0], got[0] + 20))
+
+
+async def test_filters_by_customer_and_tracking_number(gateway: Gateway) -> None:
+    mine = await gateway.create(buyer={"email": "c1@example.com", "customerId": "cust-1"})
+    await gateway.create(buyer={"email": "c2@example.com", "customerId": "cust-2"})
+    assert await numbers(gateway, f={"customerId": "cust-1"}) == [mine["number"]]
+    tracked = await gateway.query(
+        """mutation($id: ID!) { addOrderTracking(orderId: $id,
+             input: {trackingNumber: "TRK-42", shippingProvider: "UPS"}) { userErrors { code } } }""",
+        {"id": mine["id"]},
+    )
+    assert tracked["addOrderTracking"]["userErrors"] == []
+    assert await numbers(gateway, f={"trackingNumber": "TRK-42"}) == [mine["number"]]
+    assert await numbers(gateway, f={"trackingNumber": "TRK-43"}) == []
