@@ -16,6 +16,7 @@ from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
+from app.backends.system.wiring import SystemParts, build_system
 from app.events.hub import EventHub
 from app.events.service import EventService
 from app.orders import OrderService
@@ -33,13 +34,18 @@ class Gateway:
     events: EventService
     access: Access
     audit: AuditTrail
+    system: SystemParts | None = None
 
     def start(self) -> None:
-        """Starts tailing the event log."""
+        """Starts tailing the event log (and polling Retailys)."""
         self.events.hub.start()
+        if self.system is not None:
+            self.system.start()
 
     async def close(self) -> None:
-        """Stops the event hub, writes the pending audit entries, then closes the database."""
+        """Stops polling and the event hub, writes the pending audit entries, then closes the database."""
+        if self.system is not None:
+            await self.system.close()
         await self.events.hub.stop()
         await self.audit.drain()
         await self.database.dispose()
@@ -60,7 +66,8 @@ def build(settings: Settings) -> Gateway:
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
-    registry = BackendRegistry([LocalBackend(database, utcnow)])
+    system = build_system(settings, database, utcnow)
+    registry = BackendRegistry([LocalBackend(database, utcnow), *([system.backend] if system else [])])
     hub = EventHub(
         LocalEventLog(database, background=True),
         poll_interval=settings.events_poll_ms / 1000,
@@ -73,4 +80,5 @@ def build(settings: Settings) -> Gateway:
         events=EventService(LocalEventLog(database), hub),
         access=Access(LocalKeyStore(database), utcnow),
         audit=AuditTrail(LocalAuditLog(database), utcnow),
+        system=system,
     )

@@ -156,6 +156,15 @@ async def metrics_page(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
 
 
+async def system_webhook(request: web.Request) -> web.Response:
+    """Retailys' `new-order` callback: wakes the poller (the body is not trusted, only the poll's reads)."""
+    system = request.app[GATEWAY].system
+    if system is None:
+        raise web.HTTPNotFound(text="the Retailys backend is not configured")
+    system.poller.wake()
+    return web.json_response({"status": "accepted"}, status=202)
+
+
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.auto_migrate:
@@ -237,6 +246,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_route("*", GRAPHQL_PATH, view)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_post("/webhooks/system", system_webhook)
     if settings.metrics:
         app[METRICS] = Metrics()
         app.router.add_get("/metrics", metrics_page)
