@@ -152,3 +152,17 @@ async def test_the_webhook_is_404_without_the_backend(
             assert answer.status == 404
     finally:
         await runner.cleanup()
+
+
+async def test_a_cancel_with_a_reason_is_one_event(gateway: Gateway, emulator: Emulator) -> None:
+    created = await gateway.create(
+        source="system", currency="CZK", lineItems=[{"productName": "Mug", "quantity": 1, "price": "10"}]
+    )
+    canceled = await gateway.field(
+        'mutation($id: ID!) { cancelOrder(id: $id, reason: "out of stock") { userErrors { code } } }',
+        id=created["id"],
+    )
+    assert canceled == {"userErrors": []}
+    assert emulator.history[-1][1]["record"] == {"name": "out of stock", "status": "canceled"}
+    await system_of(gateway).poller.poll_once()
+    assert await gateway.event_types(created["id"]) == ["ORDER_CREATED", "ORDER_APPROVED", "ORDER_CANCELED"]

@@ -108,3 +108,29 @@ def test_settings_maps_are_parsed_and_checked() -> None:
     for bad in ("NOTE=letter", "GOSSIP=order"):
         with pytest.raises(ValueError, match="GATEWAY_SYSTEM_HISTORY_TYPES"):
             wiring.history_types(bad)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {
+            "id": 1,
+            "order_currency_code": "EUR",
+            "date_order": "2026-01-01T00:00:00Z",
+            "items": [{"count": 1}],
+        },
+        {"id": 1, "order_currency_code": "EUR", "date_order": "2026-01-01T00:00:00Z", "items": "none"},
+        {"id": 1, "order_currency_code": "EUR"},
+        {"id": 1, "order_currency_code": "EUR", "date_order": "yesterday"},
+    ],
+)
+def test_an_order_the_mapping_cannot_read_is_an_upstream_error(raw: dict[str, object]) -> None:
+    with pytest.raises(DomainError) as refused:
+        mapping.order(raw)
+    assert refused.value.code is ErrorCode.UPSTREAM_ERROR
+
+
+@pytest.mark.parametrize("raw", [[], {"id": "7"}, {"id": True}, {}])
+def test_an_order_needs_an_integer_id(raw: object) -> None:
+    with pytest.raises(DomainError):
+        mapping.order_json(raw)

@@ -2,36 +2,35 @@
 
 Every write is checked by `app.domain` first (a bad input costs no upstream call), then sent, then the order
 is read back and observed (`changes.OrderChanges`), so the event of the change is logged at once and the
-poller, seeing the same state later, logs nothing twice. Orders read by a list or a get are kept for
-`cache_s` seconds so the line items, payments and fulfillments of a page cost no further calls.
+poller, seeing the same state later, logs nothing twice. What Retailys cannot do is UNSUPPORTED_BY_BACKEND
+before any call. The reads are in `reads.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.backends.system import filters, mapping, paging
+from app.backends.system import bodies, mapping
+from app.backends.system.reads import SystemOptions, SystemReads, unsupported
+from app.backends.system.snapshots import ORDERS
 from app.domain import rules
 from app.domain.commands import LineItemDraft, Unset
-from app.domain.errors import DomainError, ErrorCode, NotFound, Unsupported, bad_transition, invalid
-from app.domain.listing import Cursor, OrderPage
+from app.domain.errors import DomainError, ErrorCode, NotFound, bad_transition, invalid
 from app.domain.model import EventType, HistoryKind, OrderStatus
 from app.domain.outcomes import BulkItemOutcome, FulfillmentOutcome
 from app.domain.transitions import Operation, check_allowed, check_transition
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
     from decimal import Decimal
 
     from app.backends.system.changes import OrderChanges
     from app.backends.system.client import SystemClient
-    from app.backends.system.mapping import Json, Shippers
+    from app.backends.system.mapping import Json
     from app.domain.commands import (
         Actor,
         BulkFulfillment,
@@ -44,43 +43,20 @@ if TYPE_CHECKING:
         UpdateLineItem,
         UpdateOrder,
     )
-    from app.domain.listing import OrderFilter, OrderQuery
     from app.domain.model import (
         CustomStatus,
-        Fulfillment,
-        HistoryEntry,
         LineItem,
         Order,
-        Payment,
         TrackingInfo,
         TransactionStatus,
     )
     from app.domain.outcomes import PaymentsOutcome
 
-SOURCE = mapping.SOURCE
-ORDERS = "/System/Orders"
-STATUSES = "/System/Orders/Statuses"
-CACHE_MAX = 5000
 KEYS_KEPT_S = 24 * 3600
 
 
-def _unsupported(what: str, *field: str) -> Unsupported:
-    return Unsupported(f"the Retailys backend cannot {what}", field or None)
-
-
-@dataclass(frozen=True, slots=True)
-class SystemOptions:
-    """The operator's choices: provider → shipper_id, history kind → Retailys history `type`."""
-
-    shippers: Shippers
-    history_types: Mapping[HistoryKind, str]
-    cache_s: float = 2.0
-
-
-class SystemBackend:
+class SystemBackend(SystemReads):
     """`OrderBackend` over the Retailys API (see the module docstring)."""
-
-    name = SOURCE
 
     def __init__(
         self,
@@ -89,160 +65,14 @@ class SystemBackend:
         options: SystemOptions,
         clock: Callable[[], datetime],
     ) -> None:
-        self.client = client
-        self.changes = changes
-        self.options = options
-        self.clock = clock
-        self._orders: dict[int, tuple[float, Json]] = {}
-        self._statuses: tuple[float, list[Json]] | None = None
+        super().__init__(client, changes, options, clock)
         self._created: dict[str, tuple[str, int, float]] = {}
         self._create_lock = asyncio.Lock()
-
-    # ------------------------------------------------------------------------------------ upstream reads
-
-    def _keep(self, raw: Json) -> Json:
-        if len(self._orders) >= CACHE_MAX:
-            self._orders.clear()
-        self._orders[int(raw["id"])] = (time.monotonic(), raw)
-        return raw
-
-    async def _fetch(self, native: int) -> Json:
-        """The order as Retailys has it now (expanded: the shipping line comes with it)."""
-        raw = await self.client.get(f"{ORDERS}/{native}", {"expanded": "true"})
-        return self._keep(raw)
-
-    async def _recent(self, public_ids: Sequence[str]) -> dict[str, Json]:
-        """The orders of `public_ids` (ours and existing), from the last `cache_s` seconds or fetched."""
-        natives: dict[int, str] = {}
-        for public_id in public_ids:
-            try:
-                natives[mapping.native_id(public_id, "Order")] = public_id
-            except NotFound:
-                continue
-        horizon = time.monotonic() - self.options.cache_s
-        found = {n: entry[1] for n in natives if (entry := self._orders.get(n)) and entry[0] >= horizon}
-        missing = [n for n in natives if n not in found]
-
-        async def fetch(native: int) -> None:
-            with contextlib.suppress(NotFound):
-                found[native] = await self._fetch(native)
-
-        await asyncio.gather(*(fetch(n) for n in missing))
-        return {natives[n]: raw for n, raw in found.items()}
-
-    async def _status_rows(self) -> list[Json]:
-        if self._statuses is not None and self._statuses[0] >= time.monotonic() - self.options.cache_s:
-            return self._statuses[1]
-        rows: list[Json] = []
-        page = 1
-        while True:
-            body = await self.client.get(STATUSES, {"page": page, "per_page": paging.MAX_PER_PAGE})
-            rows += body.get("statuses") or []
-            if page >= int((body.get("paginator") or {}).get("pages") or 1):
-                break
-            page += 1
-        rows.sort(key=lambda row: (row.get("sort") or 0, row["id"]))
-        self._statuses = (time.monotonic(), rows)
-        return rows
-
-    # ------------------------------------------------------------------------------------------ reads
-
-    async def get_orders(self, ids: Sequence[str]) -> Mapping[str, Order]:
-        return {public_id: mapping.order(raw) for public_id, raw in (await self._recent(ids)).items()}
-
-    async def get_order_by_number(self, number: str) -> Order | None:
-        if not number.isdigit() or len(number) > 18:
-            return None
-        found = await self.get_orders([mapping.order_id(int(number))])
-        return next(iter(found.values()), None)
-
-    async def search_orders(self, query: OrderQuery) -> OrderPage:
-        filters.check_sort(query.sort)
-        params = filters.query_params(query.filter)
-        if params is None:
-            return OrderPage([], [], has_next=False)
-        offset = 0
-        if query.after is not None:
-            key = Cursor.decode(query.after, query.sort).key
-            if not isinstance(key, int) or key < 0:
-                raise invalid("after is not a cursor of this list", "after")
-            offset = key + 1
-        rows: list[Json] = []
-        total = 0
-        for fetch in paging.plan(offset, query.first):
-            body = await self.client.get(
-                ORDERS, {**params, "page": fetch.page, "per_page": fetch.per_page, "expanded": "true"}
-            )
-            total = int((body.get("paginator") or {}).get("total") or 0)
-            rows += (body.get("orders") or [])[fetch.skip :]
-        rows = [self._keep(raw) for raw in rows[: query.first]]
-        return OrderPage(
-            orders=[mapping.order(raw) for raw in rows],
-            cursors=[Cursor(query.sort, offset + i, str(raw["id"])).encode() for i, raw in enumerate(rows)],
-            has_next=offset + len(rows) < total,
-        )
-
-    async def count_orders(self, filter: OrderFilter) -> int:
-        params = filters.query_params(filter)
-        if params is None:
-            return 0
-        body = await self.client.get(ORDERS, {**params, "page": 1, "per_page": paging.MIN_PER_PAGE})
-        return int((body.get("paginator") or {}).get("total") or 0)
-
-    async def line_items(self, order_ids: Sequence[str]) -> Mapping[str, list[LineItem]]:
-        return {oid: mapping.line_items(raw) for oid, raw in (await self._recent(order_ids)).items()}
-
-    async def history(self, order_ids: Sequence[str]) -> Mapping[str, list[HistoryEntry]]:
-        return {oid: mapping.history(raw) for oid, raw in (await self._recent(order_ids)).items()}
-
-    async def payments(self, order_ids: Sequence[str]) -> Mapping[str, list[Payment]]:
-        return {oid: mapping.payments(raw) for oid, raw in (await self._recent(order_ids)).items()}
-
-    async def fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
-        shippers = self.options.shippers
-        return {
-            oid: mapping.fulfillments(raw, shippers) for oid, raw in (await self._recent(order_ids)).items()
-        }
-
-    async def statuses(self) -> list[CustomStatus]:
-        return [mapping.custom_status(row) for row in await self._status_rows()]
-
-    async def statuses_by_id(self, ids: Sequence[str]) -> Mapping[str, CustomStatus]:
-        wanted = set(ids)
-        return {s.id: s for s in await self.statuses() if s.id in wanted}
-
-    # ------------------------------------------------------------------------------ write helpers
-
-    async def _current(self, order_id: str, field: str = "id") -> tuple[int, Json]:
-        native = mapping.native_id(order_id, "Order", field)
-        try:
-            return native, await self._fetch(native)
-        except NotFound as missing:
-            raise NotFound(missing.message, (field,)) from None
-
-    async def _changed(self, native: int) -> Json:
-        """Reads the order back after a change and logs the change's events."""
-        raw = await self._fetch(native)
-        await self.changes.observe([raw])
-        return raw
-
-    async def _flag(self, native: int, flag: str) -> None:
-        await self.client.call("PATCH", f"{ORDERS}/{native}/{flag}", idempotent=True)
-
-    async def _history(self, native: int, kind: HistoryKind, name: str, status: str) -> bool:
-        """Writes a history record when `kind` is mapped to a Retailys type; whether it did."""
-        upstream_type = self.options.history_types.get(kind)
-        if upstream_type is None:
-            return False
-        body = {"type": upstream_type, "record": {"name": name, "status": status}}
-        answer = await self.client.call("POST", f"{ORDERS}/{native}/history", body=body, idempotent=False)
-        await self.changes.record(native, f"history:{answer.get('id')}", EventType.ORDER_UPDATED)
-        return True
 
     # ----------------------------------------------------------------------------------------- writes
 
     async def define_status(self, cmd: DefineStatus) -> CustomStatus:
-        raise _unsupported("define statuses: they are defined in Retailys", "input", "source")
+        raise unsupported("define statuses: they are defined in Retailys", "input", "source")
 
     async def create_order(self, cmd: CreateOrder, actor: Actor, key: str | None, fingerprint: str) -> Order:
         refused = [
@@ -258,7 +88,7 @@ class SystemBackend:
             if given
         ]
         if refused:
-            raise _unsupported(f"take {', '.join(refused)} on create", "input", refused[0])
+            raise unsupported(f"take {', '.join(refused)} on create", "input", refused[0])
         for i, line in enumerate(cmd.line_items):
             _check_line(line, ("input", "lineItems", str(i)), cmd.currency)
         if key is None:
@@ -274,18 +104,18 @@ class SystemBackend:
                         ("idempotencyKey",),
                         ErrorCode.IDEMPOTENCY_MISMATCH,
                     )
-                return mapping.order(await self._fetch(native))
+                return mapping.order(await self.snapshots.fetch(native))
             order = await self._create(cmd)
             self._created[key] = (fingerprint, int(order.number), now)
             return order
 
     async def _create(self, cmd: CreateOrder) -> Order:
         """The header, then its items (canceling the half-made order if an item fails), then its status."""
-        header = mapping.order_header(cmd, self.clock())
+        header = bodies.order_header(cmd, self.clock())
         native = int((await self.client.call("POST", ORDERS, body=header, idempotent=False))["id"])
         try:
             for line in cmd.line_items:
-                body = mapping.item_body(line)
+                body = bodies.item_body(line)
                 await self.client.call("POST", f"{ORDERS}/{native}/item", body=body, idempotent=False)
         except DomainError:
             await self._flag(native, "cancel")
@@ -301,7 +131,7 @@ class SystemBackend:
         self, order_id: str, patch: UpdateOrder, expected_revision: int | None, actor: Actor
     ) -> Order:
         if expected_revision is not None:
-            raise _unsupported("check revisions: Retailys orders carry none", "expectedRevision")
+            raise unsupported("check revisions: Retailys orders carry none", "expectedRevision")
         names = {"shipping_address": "shippingAddress"}
         refused = [name for name in patch.changed() if name not in names]
         if refused:
@@ -311,7 +141,7 @@ class SystemBackend:
                 "external_id": "externalId",
             }
             listed = [camel.get(name, name) for name in refused]
-            raise _unsupported(f"change {', '.join(listed)}: only the shipping address", "input", listed[0])
+            raise unsupported(f"change {', '.join(listed)}: only the shipping address", "input", listed[0])
         native, raw = await self._current(order_id)
         check_allowed(mapping.status(raw), Operation.DETAILS)
         address = patch.shipping_address
@@ -322,7 +152,7 @@ class SystemBackend:
         except DomainError as err:
             raise err.at("input", "shippingAddress") from None
         await self.client.call(
-            "PUT", ORDERS, body={"id": native, **mapping.delivery_fields(checked)}, idempotent=True
+            "PUT", ORDERS, body={"id": native, **bodies.delivery_fields(checked)}, idempotent=True
         )
         return mapping.order(await self._changed(native))
 
@@ -346,19 +176,13 @@ class SystemBackend:
         await self._flag(native, "done")
         return mapping.order(await self._changed(native))
 
-    async def _status_native(self, status_id: str, *field: str) -> int:
-        native = mapping.native_id(status_id, "OrderStatus", *field)
-        if not any(row["id"] == native for row in await self._status_rows()):
-            raise NotFound(f"no order status has the id {status_id[:100]!r}", field)
-        return native
-
     async def set_order_status(self, order_id: str, status_id: str | None, actor: Actor) -> Order:
         """Assigns a Retailys status; one with `complete_order`/`cancel_order` completes/cancels the order."""
         if status_id is None:
-            raise _unsupported("clear a custom status: Retailys has no call for it", "statusId")
+            raise unsupported("clear a custom status: Retailys has no call for it", "statusId")
         native, raw = await self._current(order_id)
         status_native = await self._status_native(status_id, "statusId")
-        row = next(row for row in await self._status_rows() if row["id"] == status_native)
+        row = next(row for row in await self.snapshots.statuses() if row["id"] == status_native)
         current = mapping.status(raw)
         for flag, target in (
             ("complete_order", OrderStatus.COMPLETED),
@@ -374,7 +198,7 @@ class SystemBackend:
         native, raw = await self._current(order_id, "orderId")
         check_allowed(mapping.status(raw), Operation.LINE_ITEMS)
         checked = _check_line(draft, ("input",), mapping.currency_of(raw))
-        body = mapping.item_body(checked)
+        body = bodies.item_body(checked)
         await self.client.call("POST", f"{ORDERS}/{native}/item", body=body, idempotent=False)
         return mapping.order(await self._changed(native))
 
@@ -400,7 +224,7 @@ class SystemBackend:
             catalog_item_id=line.catalog_item_id,
         )
         checked = _check_line(draft, ("input",), mapping.currency_of(raw))
-        body = {"id": mapping.native_id(line_id, "LineItem", "lineItemId"), **mapping.item_body(checked)}
+        body = {"id": mapping.native_id(line_id, "LineItem", "lineItemId"), **bodies.item_body(checked)}
         await self.client.call("PUT", f"{ORDERS}/{native}/item", body=body, idempotent=True)
         return mapping.order(await self._changed(native))
 
@@ -409,7 +233,7 @@ class SystemBackend:
         check_allowed(mapping.status(raw), Operation.LINE_ITEMS)
         self._line(raw, line_id)
         if len(raw.get("items") or ()) <= 1:
-            raise bad_transition("an order keeps at least one line item", "lineItemId")
+            raise invalid("an order keeps at least one line item", "lineItemId")
         item = mapping.native_id(line_id, "LineItem", "lineItemId")
         await self.client.call("DELETE", f"{ORDERS}/{native}/item/{item}", idempotent=True)
         return mapping.order(await self._changed(native))
@@ -419,9 +243,11 @@ class SystemBackend:
             message = rules.history_message(message)
         except DomainError as err:
             raise err.at("input") from None
+        if HistoryKind.NOTE not in self.options.history_types:
+            raise unsupported("write notes: GATEWAY_SYSTEM_HISTORY_TYPES maps no type to NOTE", "input")
         native, _ = await self._current(order_id, "orderId")
-        if not await self._history(native, HistoryKind.NOTE, message, "note"):
-            raise _unsupported("write notes: GATEWAY_SYSTEM_HISTORY_TYPES maps no type to NOTE", "input")
+        record = await self._history(native, HistoryKind.NOTE, message, "note") or uuid.uuid4().hex
+        await self.changes.record(native, f"history:{record}", EventType.ORDER_UPDATED)
         return mapping.order(await self._changed(native))
 
     # --------------------------------------------------------------------------- payments, shipments
@@ -429,25 +255,25 @@ class SystemBackend:
     async def add_payments(
         self, order_id: str, drafts: Sequence[PaymentDraft], actor: Actor
     ) -> PaymentsOutcome:
-        raise _unsupported("add payments: use markOrderPaid", "payments")
+        raise unsupported("add payments: use markOrderPaid", "payments")
 
     async def update_payment_status(
         self, order_id: str, payment_id: str, status: TransactionStatus, actor: Actor
     ) -> PaymentsOutcome:
-        raise _unsupported("change payment statuses", "paymentId")
+        raise unsupported("change payment statuses", "paymentId")
 
     async def bulk_update_payment_statuses(
         self, refs: Sequence[tuple[int, PaymentRef]], status: TransactionStatus, actor: Actor
     ) -> list[BulkItemOutcome]:
         return [
-            BulkItemOutcome(i, error=_unsupported("change payment statuses", "payments", str(i)))
+            BulkItemOutcome(i, error=unsupported("change payment statuses", "payments", str(i)))
             for i, _ in refs
         ]
 
     async def refund_payment(
         self, order_id: str, payment_id: str, amount: Decimal, reason: str | None, actor: Actor
     ) -> PaymentsOutcome:
-        raise _unsupported("refund payments", "paymentId")
+        raise unsupported("refund payments", "paymentId")
 
     async def mark_order_paid(self, order_id: str, actor: Actor) -> Order:
         """Pays the balance due (a new unique payment_id, status success); nothing due is INVALID."""
@@ -467,23 +293,23 @@ class SystemBackend:
     async def create_fulfillment(
         self, order_id: str, draft: FulfillmentDraft, actor: Actor
     ) -> FulfillmentOutcome:
-        raise _unsupported("create fulfillments: use markOrderSent or addOrderTracking", "input")
+        raise unsupported("create fulfillments: use markOrderSent or addOrderTracking", "input")
 
     async def update_fulfillment(
         self, order_id: str, fulfillment_id: str, patch: UpdateFulfillment, actor: Actor
     ) -> FulfillmentOutcome:
-        raise _unsupported("update fulfillments: use markOrderDelivered or addOrderTracking", "input")
+        raise unsupported("update fulfillments: use markOrderDelivered or addOrderTracking", "input")
 
     async def delete_fulfillment(
         self, order_id: str, fulfillment_id: str, actor: Actor
     ) -> FulfillmentOutcome:
-        raise _unsupported("delete fulfillments", "fulfillmentId")
+        raise unsupported("delete fulfillments", "fulfillmentId")
 
     async def bulk_create_fulfillments(
         self, items: Sequence[tuple[int, BulkFulfillment]], actor: Actor
     ) -> list[BulkItemOutcome]:
         return [
-            BulkItemOutcome(i, error=_unsupported("create fulfillments", "input", str(i))) for i, _ in items
+            BulkItemOutcome(i, error=unsupported("create fulfillments", "input", str(i))) for i, _ in items
         ]
 
     async def _shippable(self, order_id: str, field: str = "id") -> tuple[int, Json]:
@@ -537,5 +363,5 @@ def _check_line(draft: LineItemDraft, at: tuple[str, ...], currency: str) -> Lin
         ("imageUrl", checked.image_url),
     ):
         if given:
-            raise _unsupported(f"store a line item's {name}", *at, name)
+            raise unsupported(f"store a line item's {name}", *at, name)
     return checked

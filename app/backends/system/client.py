@@ -137,9 +137,12 @@ class SystemClient:
         status = response.status_code
         if status < 400:
             try:
-                return response.json()
+                body = response.json()
             except ValueError:
                 raise UpstreamError(f"Retailys answered {method} {path} with malformed JSON") from None
+            if not isinstance(body, dict):
+                raise UpstreamError(f"Retailys answered {method} {path} with JSON that is not an object")
+            return body
         message = _upstream_message(response)
         if status == 404:
             raise NotFound(f"Retailys: {message}")

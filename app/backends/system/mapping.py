@@ -1,4 +1,4 @@
-"""Retailys JSON ⇄ domain objects: the adapter boundary, where floats become `Decimal` and back.
+"""Retailys JSON as domain objects: the adapter boundary, where floats become `Decimal` (`bodies` goes back).
 
 Amounts are in the order's `order_currency_code`, read through their decimal string and rounded to the
 currency's minor unit. An item's `price.base_price` is its unit price without VAT and `price.vat` the rate in
@@ -9,11 +9,12 @@ one fulfillment of every item).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from app.domain import ids, totals
@@ -43,16 +44,42 @@ from app.domain.model import (
 from app.domain.money import ZERO, quantize
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-    from app.domain.commands import CreateOrder, LineItemDraft
 
 SOURCE = "system"
 LOCAL_TIME = ZoneInfo("Europe/Prague")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 HUNDRED = Decimal(100)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 Json = dict[str, Any]
+
+
+def readable(convert: Callable[P, R]) -> Callable[P, R]:
+    """Makes a JSON shape the mapping cannot read an UPSTREAM_ERROR instead of a bug."""
+
+    @functools.wraps(convert)
+    def read(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return convert(*args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as error:
+            name = type(error).__name__
+            raise UpstreamError(f"Retailys sent data the gateway cannot read ({name})") from None
+
+    return read
+
+
+def order_json(value: Any) -> Json:
+    """`value` when it is an order the gateway can key (an object with an integer id); else UPSTREAM_ERROR."""
+    if (
+        not isinstance(value, dict)
+        or isinstance(value.get("id"), bool)
+        or not isinstance(value.get("id"), int)
+    ):
+        raise UpstreamError("Retailys sent an order without an integer id")
+    return value
 
 
 def order_id(native: int | str) -> str:
@@ -150,6 +177,7 @@ def status(raw: Json) -> OrderStatus:
     return OrderStatus.APPROVED
 
 
+@readable
 def line_items(raw: Json) -> list[LineItem]:
     currency = currency_of(raw)
     fulfilled = _fulfilled(raw)
@@ -182,6 +210,7 @@ def _fulfilled(raw: Json) -> bool:
     return bool(raw.get("sent") or raw.get("delivered") or raw.get("trackings"))
 
 
+@readable
 def fulfillments(raw: Json, shippers: Shippers) -> list[Fulfillment]:
     """One fulfillment of every item once the order is sent, delivered or tracked; the newest tracking."""
     if not _fulfilled(raw):
@@ -215,6 +244,7 @@ def fulfillments(raw: Json, shippers: Shippers) -> list[Fulfillment]:
     ]
 
 
+@readable
 def payments(raw: Json) -> list[Payment]:
     """The amount paid so far as one approved payment (Retailys keeps a sum, not transactions)."""
     currency = currency_of(raw)
@@ -235,6 +265,7 @@ def payments(raw: Json) -> list[Payment]:
     ]
 
 
+@readable
 def history(raw: Json) -> list[HistoryEntry]:
     """What the order itself tells of its past (Retailys has no read access to history records)."""
     entries = [
@@ -276,6 +307,7 @@ def _shipping_line(raw: Json, currency: str) -> ShippingLine | None:
     )
 
 
+@readable
 def order(raw: Json) -> Order:
     """The domain order of an `OrderModel` (expanded, so the shipping line is known)."""
     currency = currency_of(raw)
@@ -354,6 +386,7 @@ def order(raw: Json) -> Order:
     )
 
 
+@readable
 def custom_status(raw: Json) -> CustomStatus:
     color = raw.get("color")
     return CustomStatus(
@@ -361,57 +394,3 @@ def custom_status(raw: Json) -> CustomStatus:
         name=str(raw.get("name") or raw["id"]),
         color=color if isinstance(color, str) and _COLOR.match(color) else None,
     )
-
-
-# ----------------------------------------------------------------------------------------- to upstream
-
-
-def _full_name(first: str | None, last: str | None) -> str | None:
-    return " ".join(part for part in (first, last) if part) or None
-
-
-def delivery_fields(address: Address | None) -> Json:
-    """The `delivery_*` fields of an order header (all null for no address)."""
-    a = address or Address()
-    return {
-        "delivery_name": _full_name(a.first_name, a.last_name),
-        "delivery_street": _full_name(a.line1, a.line2),
-        "delivery_city": a.city,
-        "delivery_zip": a.postal_code,
-        "delivery_state_code": a.country_code,
-        "delivery_phone": a.phone,
-    }
-
-
-def order_header(cmd: CreateOrder, now: datetime) -> Json:
-    """An `OrderPostRequest` of a checked create command (its items are posted after it)."""
-    buyer = cmd.buyer or Buyer()
-    billing = cmd.billing_address or Address()
-    header: Json = {
-        "email": buyer.email,
-        "name": _full_name(buyer.first_name, buyer.last_name)
-        or _full_name(billing.first_name, billing.last_name),
-        "street": _full_name(billing.line1, billing.line2),
-        "city": billing.city,
-        "zip": billing.postal_code,
-        "state_code": billing.country_code,
-        "phone": buyer.phone or billing.phone,
-        **delivery_fields(cmd.shipping_address),
-        "delivery_email": buyer.email,
-        "date_order": wire_time(now),
-        "order_currency_code": cmd.currency,
-    }
-    return {name: value for name, value in header.items() if value is not None}
-
-
-def item_body(draft: LineItemDraft) -> Json:
-    """A checked line as the item body: unit price without VAT, VAT in percent."""
-    body: Json = {
-        "name": draft.product_name,
-        "count": draft.quantity,
-        "price": wire_amount(draft.price),
-        "vat": wire_amount(draft.tax_rate * HUNDRED),
-    }
-    if draft.catalog_item_id is not None and draft.catalog_item_id.isdigit():
-        body["article"] = int(draft.catalog_item_id)
-    return body

@@ -1,9 +1,10 @@
 """Polling Retailys for new and changed orders, since it pushes nothing but a `new-order` callback.
 
-Every `interval_s` (or at once when the callback wakes it) the poller reads the orders dated from its
-cursor on (`GET /System/Orders?from=`, newest first, 250 a page), and every `rescan_s` all orders dated since
-it first ran, and hands them to `OrderChanges.observe`, which logs what changed. Its cursor and start are
-saved with the events in one transaction, so a restart resumes where it stopped and replays nothing.
+Every `interval_s` (or when the callback wakes it, though never twice within `MIN_GAP_S`) the poller
+reads the orders dated from its cursor on (`GET /System/Orders?from=`, newest first, 250 a page), and every
+`rescan_s` all orders dated since it first ran, and hands each page to `OrderChanges.observe`, which logs
+what changed. The cursor is saved once every page is observed, so a restart or a failed poll resumes
+where the last complete poll stopped, and replays nothing (each change is logged once).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("orders_gateway.system")
 ORDERS = "/System/Orders"
 EVENTS = "/System/Events"
+MIN_GAP_S = 0.5  # between two polls, however often the callback wakes the poller
 
 
 async def register_callback(client: SystemClient, url: str) -> bool:
@@ -91,39 +93,40 @@ class SystemPoller:
             except Exception:
                 log.exception("polling Retailys failed")
             self.polls += 1
+            await asyncio.sleep(MIN_GAP_S)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
 
-    async def _pages(self, since: str) -> list[mapping.Json]:
-        orders: list[mapping.Json] = []
-        page = 1
-        while True:
-            params: dict[str, str | int] = {
-                "from": since,
-                "page": page,
-                "per_page": paging.MAX_PER_PAGE,
-                "expanded": "true",
-            }
-            body = await self.client.get(ORDERS, params)
-            orders += body.get("orders") or []
-            if page >= int((body.get("paginator") or {}).get("pages") or 1):
-                return orders
-            page += 1
-
     async def poll_once(self) -> list[UpstreamEvent]:
-        """One poll: reads, observes and saves the cursor; returns the events it logged."""
+        """One poll: reads and observes page by page, then saves the cursor; returns the events logged."""
         state = await self.changes.log.state(["since", "cursor", "rescanned"])
         now = self.clock()
         since = state.get("since") or mapping.wire_time(now)
         cursor = state.get("cursor") or since
         rescanned = datetime.fromisoformat(state.get("rescanned") or mapping.wire_time(now))
         rescan = (now - rescanned).total_seconds() >= self.rescan_s
-        orders = await self._pages(since if rescan else cursor)
-        dates = [d for raw in orders if (d := mapping.parse_time(raw.get("date_order"))) is not None]
-        newest = max([datetime.fromisoformat(cursor), *dates])
-        if rescan:
-            rescanned = now
-        return await self.changes.observe(
-            orders,
-            {"since": since, "cursor": mapping.wire_time(newest), "rescanned": mapping.wire_time(rescanned)},
-        )
+        newest = datetime.fromisoformat(cursor)
+        logged: list[UpstreamEvent] = []
+        page = 1
+        while True:
+            params: dict[str, str | int] = {
+                "from": since if rescan else cursor,
+                "page": page,
+                "per_page": paging.MAX_PER_PAGE,
+                "expanded": "true",
+            }
+            body = await self.client.get(ORDERS, params)
+            orders = [mapping.order_json(raw) for raw in body.get("orders") or []]
+            logged += await self.changes.observe(orders)
+            dates = [d for raw in orders if (d := mapping.parse_time(raw.get("date_order"))) is not None]
+            newest = max([newest, *dates])
+            if page >= int((body.get("paginator") or {}).get("pages") or 1):
+                break
+            page += 1
+        saved = {
+            "since": since,
+            "cursor": mapping.wire_time(newest),
+            "rescanned": mapping.wire_time(now if rescan else rescanned),
+        }
+        await self.changes.observe([], saved)
+        return logged

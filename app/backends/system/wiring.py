@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.backends.local.upstream_events import UpstreamEventLog
-from app.backends.system.backend import SystemBackend, SystemOptions
+from app.backends.system.backend import SystemBackend
 from app.backends.system.changes import OrderChanges
 from app.backends.system.client import SystemClient
 from app.backends.system.mapping import SOURCE, Shippers
 from app.backends.system.poller import SystemPoller
+from app.backends.system.reads import SystemOptions
 from app.domain.model import HistoryKind
 
 if TYPE_CHECKING:
