@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.backends.system import mapping
 from app.config import Settings
 from app.domain import ids
 from tests.conftest import Gateway, new_database, start_gateway
@@ -166,3 +168,22 @@ async def test_a_cancel_with_a_reason_is_one_event(gateway: Gateway, emulator: E
     assert emulator.history[-1][1]["record"] == {"name": "out of stock", "status": "canceled"}
     await system_of(gateway).poller.poll_once()
     assert await gateway.event_types(created["id"]) == ["ORDER_CREATED", "ORDER_APPROVED", "ORDER_CANCELED"]
+
+
+async def test_between_rescans_a_poll_asks_only_for_orders_from_its_cursor(
+    make_gateway: GatewayFactory, emulator: Emulator
+) -> None:
+    cheap = await make_gateway(system_rescan_s=3600)
+    await first_poll_done(cheap)
+    poller = system_of(cheap).poller
+    now = datetime.now(UTC)
+    oldest = emulator.add_order(date_order=(now + timedelta(seconds=1)).isoformat())
+    older = emulator.add_order(date_order=(now + timedelta(seconds=2)).isoformat())
+    await poller.poll_once()
+    newer = emulator.add_order(date_order=(now + timedelta(seconds=3)).isoformat())
+    oldest["paid"] = 1.0
+    await poller.poll_once()
+    asked = emulator.calls("GET", "/System/Orders")[-1].query
+    assert asked["from"] == mapping.wire_time(mapping.parse_time(older["date_order"]))  # type: ignore[arg-type]
+    assert await cheap.event_types(public(newer)) == ["ORDER_CREATED", "ORDER_APPROVED"]
+    assert "TRANSACTIONS_UPDATED" not in await cheap.event_types(public(oldest))  # until the next rescan

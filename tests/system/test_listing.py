@@ -10,7 +10,7 @@ from tests.system.emulator import Emulator
 PAGE = """query($filter: OrderFilter, $first: Int, $after: String) {
   orders(filter: $filter, first: $first, after: $after) {
     nodes { id number lineItems { productName } payments { amount } fulfillments { id } }
-    pageInfo { hasNextPage endCursor } } }"""
+    pageInfo { hasNextPage endCursor } totalCount } }"""
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -37,6 +37,7 @@ async def test_first_100_costs_one_upstream_page_per_page(gateway: Gateway, emul
         assert [(c.method, c.path) for c in calls] == [("GET", "/System/Orders")]
         assert calls[0].query["per_page"] == "100" and calls[0].query["expanded"] == "true"
         assert all(node["lineItems"] for node in data["nodes"])
+        assert data["totalCount"] == 230
         seen += [node["number"] for node in data["nodes"]]
         pages += 1
         if not data["pageInfo"]["hasNextPage"]:

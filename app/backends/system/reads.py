@@ -97,6 +97,7 @@ class SystemReads:
             )
             total = int((body.get("paginator") or {}).get("total") or 0)
             rows += (body.get("orders") or [])[fetch.skip :]
+        self.snapshots.keep_total(params, total)
         rows = [self.snapshots.keep(raw) for raw in rows[: query.first]]
         return OrderPage(
             orders=[mapping.order(raw) for raw in rows],
@@ -108,8 +109,13 @@ class SystemReads:
         params = filters.query_params(filter)
         if params is None:
             return 0
+        kept = self.snapshots.total(params)
+        if kept is not None:
+            return kept
         body = await self.client.get(ORDERS, {**params, "page": 1, "per_page": paging.MIN_PER_PAGE})
-        return int((body.get("paginator") or {}).get("total") or 0)
+        total = int((body.get("paginator") or {}).get("total") or 0)
+        self.snapshots.keep_total(params, total)
+        return total
 
     async def line_items(self, order_ids: Sequence[str]) -> Mapping[str, list[LineItem]]:
         return {oid: mapping.line_items(raw) for oid, raw in (await self.snapshots.recent(order_ids)).items()}

@@ -2,7 +2,8 @@
 
 A page of orders comes with everything the API shows of them (`expanded=true`: the shipping line too), so
 the line items, payments and fulfillments a GraphQL page asks for next are served from what the list read
-instead of one more call per order. A change made through the gateway replaces the order it read back.
+instead of one more call per order, and its `totalCount` from the list's paginator. A change made through
+the gateway replaces the order it read back.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Snapshots:
         self.keep_s = keep_s
         self._orders: dict[int, tuple[float, Json]] = {}
         self._statuses: tuple[float, list[Json]] | None = None
+        self._totals: dict[frozenset[tuple[str, str]], tuple[float, int]] = {}
 
     def keep(self, raw: Json) -> Json:
         """Remembers an order just read; returns it."""
@@ -62,6 +64,17 @@ class Snapshots:
 
         await asyncio.gather(*(fetch(n) for n in natives if n not in found))
         return {natives[n]: raw for n, raw in found.items()}
+
+    def keep_total(self, params: dict[str, str], total: int) -> None:
+        """Remembers how many orders a list with these filter parameters had."""
+        if len(self._totals) >= KEPT_MAX:
+            self._totals.clear()
+        self._totals[frozenset(params.items())] = (time.monotonic(), total)
+
+    def total(self, params: dict[str, str]) -> int | None:
+        """How many orders a list with these filter parameters had a moment ago, if it was read."""
+        kept = self._totals.get(frozenset(params.items()))
+        return kept[1] if kept and kept[0] >= time.monotonic() - self.keep_s else None
 
     async def statuses(self) -> list[Json]:
         """Every custom status, by `sort` (all pages)."""
