@@ -178,6 +178,17 @@ async def test_statuses_are_listed_by_sort_and_set(gateway: Gateway, emulator: E
         ("Storno", "#a00"),
     ]
     by_name = {s["name"]: s["id"] for s in statuses}
+    defined = await gateway.field(
+        'mutation { defineOrderStatus(input: {name: "Local one"}) { status { id } userErrors { code } } }'
+    )
+    assert defined["userErrors"] == []
+    upstream = await gateway.field(
+        'mutation { defineOrderStatus(input: {name: "X", source: "system"}) { userErrors { code } } }'
+    )
+    assert upstream["userErrors"] == [{"code": "UNSUPPORTED_BY_BACKEND"}]
+    merged = await gateway.field("{ orderStatuses { name source } }")
+    assert merged[0] == {"name": "Local one", "source": "local"}
+    assert [(s["name"], s["source"]) for s in merged[1:]] == [(s["name"], "system") for s in statuses]
     order = await create(gateway)
     packed = await mutate(gateway, "setOrderStatus", id=order["id"], statusId=by_name["Packed"])
     assert packed["order"]["customStatus"] == {"id": by_name["Packed"], "name": "Packed", "color": None}
