@@ -61,6 +61,7 @@ async def test_new_and_changed_orders_become_events_once(gateway: Gateway, emula
         "ORDER_COMPLETED",
         "ORDER_CANCELED",
     ]
+    reads = len(emulator.requests)
     log = await gateway.field(
         "query($f: OrderEventFilter) { orderEventLog(filter: $f) { edges { node { type order { number status } } } } }",
         f={"orderIds": [public(raw)]},
@@ -69,6 +70,7 @@ async def test_new_and_changed_orders_become_events_once(gateway: Gateway, emula
         "type": "ORDER_CANCELED",
         "order": {"number": str(raw["id"]), "status": "CANCELED"},
     }
+    assert len(emulator.requests) == reads  # the poll's reads serve the events' orders
 
 
 async def test_changes_made_through_the_gateway_are_logged_at_once_and_not_again(

@@ -3,7 +3,8 @@
 Every `interval_s` (or when the callback wakes it, though never twice within `MIN_GAP_S`) the poller
 reads the orders dated from its cursor on (`GET /System/Orders?from=`, newest first, 250 a page), and every
 `rescan_s` all orders dated since it first ran, and hands each page to `OrderChanges.observe`, which logs
-what changed. The cursor is saved once every page is observed, so a restart or a failed poll resumes
+what changed; the backend keeps the orders read (`keep`), so subscribers resolving the events' orders
+cost no further calls. The cursor is saved once every page is observed, so a restart or a failed poll resumes
 where the last complete poll stopped, and replays nothing (each change is logged once).
 """
 
@@ -49,6 +50,7 @@ class SystemPoller:
         client: SystemClient,
         changes: OrderChanges,
         clock: Callable[[], datetime],
+        keep: Callable[[mapping.Json], mapping.Json],
         *,
         interval_s: float,
         rescan_s: float,
@@ -57,6 +59,7 @@ class SystemPoller:
         self.client = client
         self.changes = changes
         self.clock = clock
+        self.keep = keep
         self.interval_s = interval_s
         self.rescan_s = rescan_s
         self.callback_url = callback_url
@@ -116,7 +119,7 @@ class SystemPoller:
                 "expanded": "true",
             }
             body = await self.client.get(ORDERS, params)
-            orders = [mapping.order_json(raw) for raw in body.get("orders") or []]
+            orders = [self.keep(raw) for raw in body.get("orders") or []]
             logged += await self.changes.observe(orders)
             dates = [d for raw in orders if (d := mapping.parse_time(raw.get("date_order"))) is not None]
             newest = max([newest, *dates])

@@ -87,12 +87,14 @@ def build_system(settings: Settings, database: Database, clock: Callable[[], dat
         timeout_s=settings.system_timeout_s,
     )
     changes = OrderChanges(UpstreamEventLog(database, SOURCE, clock), clock)
+    backend = SystemBackend(client, changes, options, clock)
     poller = SystemPoller(
         client,
         changes,
         clock,
+        backend.snapshots.keep,
         interval_s=settings.system_poll_s,
         rescan_s=settings.system_rescan_s,
         callback_url=settings.system_callback_url,
     )
-    return SystemParts(SystemBackend(client, changes, options, clock), poller, client)
+    return SystemParts(backend, poller, client)
