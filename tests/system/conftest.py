@@ -71,8 +71,15 @@ def system_settings(database_url: str, emulator: Emulator, **overrides: Any) -> 
     return Settings(**values)
 
 
+@pytest.fixture(scope="module")
+def system_store() -> str:
+    """The store of the module's gateways: SQLite, unless a module asks for both (see test_events)."""
+    return "sqlite"
+
+
 @pytest_asyncio.fixture(scope="module")
-async def emulator() -> AsyncIterator[Emulator]:
+async def emulator(system_store: str) -> AsyncIterator[Emulator]:
+    """A fresh emulator for each module (and store)."""
     emu = Emulator(statuses=[dict(s) for s in STATUSES])
     runner = await start(emu)
     yield emu
@@ -84,10 +91,13 @@ GatewayFactory = Callable[..., Awaitable[Gateway]]
 
 @pytest_asyncio.fixture(scope="module")
 async def make_gateway(
-    emulator: Emulator, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    emulator: Emulator,
+    system_store: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[GatewayFactory]:
-    """Starts gateways on one SQLite database for this module (`settings` overrides as keywords)."""
-    database_url = await new_database("sqlite", request, tmp_path_factory)
+    """Starts gateways on one database for this module (`settings` overrides as keywords)."""
+    database_url = await new_database(system_store, request, tmp_path_factory)
     runners = []
     async with aiohttp.ClientSession() as http:
 

@@ -16,6 +16,12 @@ from tests.system.emulator import Emulator
 
 
 @pytest.fixture(scope="module")
+def system_store(store: str) -> str:
+    """The event log and the poller's state run on SQLite and on PostgreSQL."""
+    return store
+
+
+@pytest.fixture(scope="module")
 async def gateway(make_gateway: GatewayFactory) -> Gateway:
     """A gateway whose every poll also re-reads the orders it watches (tests poll by hand)."""
     started = await make_gateway(system_rescan_s=0.001)
@@ -179,13 +185,27 @@ async def test_between_rescans_a_poll_asks_only_for_orders_from_its_cursor(
     await first_poll_done(cheap)
     poller = system_of(cheap).poller
     now = datetime.now(UTC)
-    oldest = emulator.add_order(date_order=(now + timedelta(seconds=1)).isoformat())
-    older = emulator.add_order(date_order=(now + timedelta(seconds=2)).isoformat())
+    oldest = emulator.add_order(date_order=(now - timedelta(seconds=0.2)).isoformat())
+    older = emulator.add_order(date_order=(now - timedelta(seconds=0.1)).isoformat())
     await poller.poll_once()
-    newer = emulator.add_order(date_order=(now + timedelta(seconds=3)).isoformat())
+    newer = emulator.add_order()
     oldest["paid"] = 1.0
     await poller.poll_once()
     asked = emulator.calls("GET", "/System/Orders")[-1].query
     assert asked["from"] == mapping.wire_time(mapping.parse_time(older["date_order"]))  # type: ignore[arg-type]
     assert await cheap.event_types(public(newer)) == ["ORDER_CREATED", "ORDER_APPROVED"]
     assert "TRANSACTIONS_UPDATED" not in await cheap.event_types(public(oldest))  # until the next rescan
+
+
+async def test_an_order_dated_ahead_does_not_hide_later_ones(
+    make_gateway: GatewayFactory, emulator: Emulator
+) -> None:
+    cheap = await make_gateway(system_rescan_s=3600)
+    await first_poll_done(cheap)
+    poller = system_of(cheap).poller
+    ahead = emulator.add_order(date_order=(datetime.now(UTC) + timedelta(hours=1)).isoformat())
+    await poller.poll_once()
+    later = emulator.add_order()
+    await poller.poll_once()
+    assert await cheap.event_types(public(ahead)) == ["ORDER_CREATED", "ORDER_APPROVED"]
+    assert await cheap.event_types(public(later)) == ["ORDER_CREATED", "ORDER_APPROVED"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.domain import ids
 from tests.conftest import Gateway
 from tests.system.emulator import Emulator
 
@@ -127,8 +128,8 @@ async def test_orders_by_ids_and_unknown_ids(gateway: Gateway, emulator: Emulato
     found = await gateway.field(
         "query($ids: [ID!]!) { ordersByIds(ids: $ids) { number } }",
         ids=[
-            "c3lzdGVtOk9yZGVyOjk5OTk5OQ",  # system:Order:999999, which Retailys does not have
-            __import__("app.domain.ids", fromlist=["encode"]).encode("system", "Order", str(raw["id"])),
+            ids.encode("system", "Order", "999999"),  # which Retailys does not have
+            ids.encode("system", "Order", str(raw["id"])),
         ],
     )
     assert found == [None, {"number": str(raw["id"])}]

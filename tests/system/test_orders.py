@@ -62,7 +62,7 @@ async def test_create_posts_the_header_then_each_item_and_reads_decimals(
         ("Mug", 2, 100.5, 21.0),
         ("Tea", 1, 49.99, 15.0),
     ]
-    assert emulator.calls("POST", rf"/System/Orders/{native}/item").__len__() == 2
+    assert len(emulator.calls("POST", rf"/System/Orders/{native}/item")) == 2
     assert order["source"] == "system" and order["status"] == "APPROVED" and order["currency"] == "CZK"
     assert [
         (li["productName"], li["price"], li["taxRate"], li["taxAmount"], li["totalPrice"])

@@ -128,7 +128,7 @@ class SystemPoller:
             page += 1
         saved = {
             "since": since,
-            "cursor": mapping.wire_time(newest),
+            "cursor": mapping.wire_time(min(newest, now)),  # an order dated ahead must not hide later ones
             "rescanned": mapping.wire_time(now if rescan else rescanned),
         }
         await self.changes.observe([], saved)
