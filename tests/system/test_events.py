@@ -82,9 +82,9 @@ async def test_new_and_changed_orders_become_events_once(gateway: Gateway, emula
 async def test_changes_made_through_the_gateway_are_logged_at_once_and_not_again(
     gateway: Gateway, emulator: Emulator
 ) -> None:
-    created = await gateway.create(
-        source="system", currency="CZK", lineItems=[{"productName": "Mug", "quantity": 1, "price": "10"}]
-    )
+    fields = {"source": "system", "currency": "CZK", "buyer": {"email": "ev@example.com"}}
+    created = await gateway.create("ev-1", **fields)
+    assert (await gateway.create("ev-1", **fields))["id"] == created["id"]  # the key, on either store
     assert await gateway.event_types(created["id"]) == ["ORDER_CREATED", "ORDER_APPROVED"]
     sent = await gateway.field(
         "mutation($id: ID!) { markOrderSent(id: $id) { userErrors { code } } }", id=created["id"]

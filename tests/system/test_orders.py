@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from tests.conftest import ORDER_FIELDS, PAYLOAD, Gateway, order_input
+from tests.conftest import CREATE, ORDER_FIELDS, PAYLOAD, Gateway, order_input
+from tests.system.conftest import GatewayFactory
 from tests.system.emulator import Emulator
 
 FULFILLMENT = "fulfillment { id status lineItems { lineItemId quantity } trackingInfo { trackingNumber shippingProvider trackingLink } }"
@@ -127,13 +129,49 @@ async def test_create_refuses_what_retailys_cannot_hold_before_calling_it(
     assert len(emulator.requests) == before
 
 
-async def test_idempotency_key_returns_the_first_order(gateway: Gateway, emulator: Emulator) -> None:
+async def test_idempotency_keys_hold_across_gateways_and_restarts(
+    gateway: Gateway, make_gateway: GatewayFactory, emulator: Emulator
+) -> None:
     buyer = {"email": "same@example.com"}
     first = await create(gateway, key="k-1", buyer=buyer)
     posted = len(emulator.calls("POST", "/System/Orders"))
     again = await create(gateway, key="k-1", buyer=buyer)
-    assert again["id"] == first["id"]
+    other_process = await make_gateway()
+    elsewhere = await create(other_process, key="k-1", buyer=buyer)
+    assert again["id"] == elsewhere["id"] == first["id"]
     assert len(emulator.calls("POST", "/System/Orders")) == posted
+    changed = await gateway.query(
+        CREATE, {"input": order_input(source="system", currency="CZK"), "key": "k-1"}
+    )
+    assert changed["createOrder"]["userErrors"][0]["code"] == "IDEMPOTENCY_MISMATCH"
+
+
+async def test_concurrent_creates_with_one_key_make_one_order(gateway: Gateway, emulator: Emulator) -> None:
+    posted = len(emulator.calls("POST", "/System/Orders"))
+    variables = {
+        "input": order_input(source="system", currency="CZK", buyer={"email": "c@example.com"}),
+        "key": "k-2",
+    }
+    results = await asyncio.gather(*(gateway.query(CREATE, variables) for _ in range(5)))
+    assert len(emulator.calls("POST", "/System/Orders")) == posted + 1
+    made = {r["createOrder"]["order"]["id"] for r in results if r["createOrder"]["order"]}
+    assert len(made) == 1
+    codes = {e["code"] for r in results for e in r["createOrder"]["userErrors"]}
+    assert codes <= {"UPSTREAM_ERROR"}  # "still running; retry"
+
+
+async def test_a_failed_create_frees_its_key(gateway: Gateway, emulator: Emulator) -> None:
+    variables = {
+        "input": order_input(source="system", currency="CZK", buyer={"email": "f@example.com"}),
+        "key": "k-3",
+    }
+    emulator.fail("POST", "/System/Orders", 500, message="Down")
+    failed = await gateway.query(CREATE, variables)
+    assert failed["createOrder"]["userErrors"][0]["code"] == "UPSTREAM_ERROR"
+    retried = await gateway.query(CREATE, variables)
+    assert (
+        retried["createOrder"]["userErrors"] == [] and retried["createOrder"]["order"]["source"] == "system"
+    )
 
 
 async def test_line_items_are_added_edited_and_deleted(gateway: Gateway, emulator: Emulator) -> None:

@@ -8,8 +8,6 @@ before any call. The reads are in `reads.py`.
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -18,7 +16,7 @@ from app.backends.system.reads import SystemOptions, SystemReads, unsupported
 from app.backends.system.snapshots import ORDERS
 from app.domain import rules
 from app.domain.commands import LineItemDraft, Unset
-from app.domain.errors import DomainError, ErrorCode, NotFound, bad_transition, invalid
+from app.domain.errors import DomainError, NotFound, bad_transition, invalid
 from app.domain.model import EventType, HistoryKind, OrderStatus
 from app.domain.outcomes import BulkItemOutcome, FulfillmentOutcome
 from app.domain.transitions import Operation, check_allowed, check_transition
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
     from datetime import datetime
     from decimal import Decimal
 
+    from app.backends.local.upstream_keys import UpstreamKeys
     from app.backends.system.changes import OrderChanges
     from app.backends.system.client import SystemClient
     from app.backends.system.mapping import Json
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
     )
     from app.domain.outcomes import PaymentsOutcome
 
-KEYS_KEPT_S = 24 * 3600
-
 
 class SystemBackend(SystemReads):
     """`OrderBackend` over the Retailys API (see the module docstring)."""
@@ -64,10 +61,10 @@ class SystemBackend(SystemReads):
         changes: OrderChanges,
         options: SystemOptions,
         clock: Callable[[], datetime],
+        keys: UpstreamKeys,
     ) -> None:
         super().__init__(client, changes, options, clock)
-        self._created: dict[str, tuple[str, int, float]] = {}
-        self._create_lock = asyncio.Lock()
+        self.keys = keys
 
     # ----------------------------------------------------------------------------------------- writes
 
@@ -93,21 +90,16 @@ class SystemBackend(SystemReads):
             _check_line(line, ("input", "lineItems", str(i)), cmd.currency)
         if key is None:
             return await self._create(cmd)
-        async with self._create_lock:
-            now = time.monotonic()
-            self._created = {k: v for k, v in self._created.items() if v[2] > now - KEYS_KEPT_S}
-            if key in self._created:
-                first_fingerprint, native, _ = self._created[key]
-                if first_fingerprint != fingerprint:
-                    raise DomainError(
-                        "this idempotencyKey was used with a different input",
-                        ("idempotencyKey",),
-                        ErrorCode.IDEMPOTENCY_MISMATCH,
-                    )
-                return mapping.order(await self.snapshots.fetch(native))
+        first = await self.keys.claim(key, fingerprint)
+        if first is not None:
+            return mapping.order(await self.snapshots.fetch(mapping.native_id(first, "Order")))
+        try:
             order = await self._create(cmd)
-            self._created[key] = (fingerprint, int(order.number), now)
-            return order
+        except BaseException:
+            await self.keys.release(key)
+            raise
+        await self.keys.settle(key, order.id)
+        return order
 
     async def _create(self, cmd: CreateOrder) -> Order:
         """The header, then its items (canceling the half-made order if an item fails), then its status."""

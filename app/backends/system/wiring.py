@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.backends.local.upstream_events import UpstreamEventLog
+from app.backends.local.upstream_keys import UpstreamKeys
 from app.backends.system.backend import SystemBackend
 from app.backends.system.changes import OrderChanges
 from app.backends.system.client import SystemClient
@@ -87,7 +88,7 @@ def build_system(settings: Settings, database: Database, clock: Callable[[], dat
         timeout_s=settings.system_timeout_s,
     )
     changes = OrderChanges(UpstreamEventLog(database, SOURCE, clock), clock)
-    backend = SystemBackend(client, changes, options, clock)
+    backend = SystemBackend(client, changes, options, clock, UpstreamKeys(database, clock))
     poller = SystemPoller(
         client,
         changes,
