@@ -144,3 +144,10 @@ async def test_a_failed_poll_loses_nothing(gateway: Gateway, emulator: Emulator)
         "ORDER_CREATED",
         "ORDER_APPROVED",
     ]
+
+
+async def test_a_wrong_token_is_an_upstream_error(make_gateway: GatewayFactory) -> None:
+    refused = await make_gateway(system_token="not-the-token")
+    errors = await refused.errors('query { orders(filter: {source: "system"}) { nodes { id } } }')
+    assert errors[0]["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert errors[0]["message"].startswith("Retailys answered 401: Unauthorized")
