@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from app.domain import ids
 from tests.conftest import CREATE, ORDER_FIELDS, PAYLOAD, Gateway, order_input
 from tests.system.conftest import GatewayFactory
 from tests.system.emulator import Emulator
@@ -172,6 +173,31 @@ async def test_a_failed_create_frees_its_key(gateway: Gateway, emulator: Emulato
     assert (
         retried["createOrder"]["userErrors"] == [] and retried["createOrder"]["order"]["source"] == "system"
     )
+
+
+async def test_create_sets_a_custom_status_checked_before_anything_is_posted(
+    gateway: Gateway, emulator: Emulator
+) -> None:
+    statuses = await gateway.field('{ orderStatuses(source: "system") { id name } }')
+    packed = next(s["id"] for s in statuses if s["name"] == "Packed")
+    made = await create(gateway, customStatusId=packed)
+    assert made["customStatus"]["name"] == "Packed" and emulator.orders[int(made["number"])]["status_id"] == 2
+    posted = len(emulator.calls("POST", "/System/Orders"))
+    unknown = ids.encode("system", "OrderStatus", "99")
+    refused = await gateway.query(
+        CREATE, {"input": order_input(source="system", currency="CZK", customStatusId=unknown)}
+    )
+    assert refused["createOrder"]["userErrors"][0]["code"] == "NOT_FOUND"
+    assert len(emulator.calls("POST", "/System/Orders")) == posted
+
+
+async def test_a_failed_item_cancels_the_half_made_order(gateway: Gateway, emulator: Emulator) -> None:
+    emulator.fail("POST", r"/System/Orders/\d+/item", 400, message="Bad item")
+    before = set(emulator.orders)
+    failed = await gateway.query(CREATE, {"input": order_input(source="system", currency="CZK")})
+    assert failed["createOrder"]["userErrors"][0]["code"] == "UPSTREAM_ERROR"
+    (half_made,) = set(emulator.orders) - before
+    assert emulator.orders[half_made]["canceled"] is True
 
 
 async def test_line_items_are_added_edited_and_deleted(gateway: Gateway, emulator: Emulator) -> None:

@@ -8,6 +8,7 @@ before any call. The reads are in `reads.py`.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import TYPE_CHECKING
 
@@ -103,17 +104,20 @@ class SystemBackend(SystemReads):
 
     async def _create(self, cmd: CreateOrder) -> Order:
         """The header, then its items (canceling the half-made order if an item fails), then its status."""
+        status_id = None
+        if cmd.custom_status_id is not None:
+            status_id = await self._status_native(cmd.custom_status_id, "input", "customStatusId")
         header = bodies.order_header(cmd, self.clock())
-        native = int((await self.client.call("POST", ORDERS, body=header, idempotent=False))["id"])
+        native = mapping.created_id(await self.client.call("POST", ORDERS, body=header, idempotent=False))
         try:
             for line in cmd.line_items:
                 body = bodies.item_body(line)
                 await self.client.call("POST", f"{ORDERS}/{native}/item", body=body, idempotent=False)
         except DomainError:
-            await self._flag(native, "cancel")
+            with contextlib.suppress(DomainError):
+                await self._flag(native, "cancel")
             raise
-        if cmd.custom_status_id is not None:
-            status_id = await self._status_native(cmd.custom_status_id, "input", "customStatusId")
+        if status_id is not None:
             await self.client.call(
                 "PATCH", f"{ORDERS}/{native}/status", body={"status_id": status_id}, idempotent=True
             )

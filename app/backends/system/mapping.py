@@ -82,6 +82,14 @@ def order_json(value: Any) -> Json:
     return value
 
 
+def created_id(answer: Any) -> int:
+    """The id of an `IdModel` answer to a create; UPSTREAM_ERROR when there is none."""
+    native = answer.get("id") if isinstance(answer, dict) else None
+    if isinstance(native, bool) or not isinstance(native, int):
+        raise UpstreamError("Retailys did not answer the create with an integer id")
+    return native
+
+
 def order_id(native: int | str) -> str:
     return ids.encode(SOURCE, "Order", str(native))
 
