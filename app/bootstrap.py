@@ -18,6 +18,7 @@ from app.backends.local.notifications import EventNotifications
 from app.backends.local.rate_buckets import DatabaseBuckets
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
+from app.backends.system.wiring import SystemParts, build_system
 from app.backends.wix.setup import Wix, build_wix
 from app.events.hub import EventHub
 from app.events.service import EventService
@@ -25,6 +26,7 @@ from app.limits import InProcessBuckets
 from app.orders import OrderService
 
 if TYPE_CHECKING:
+    from app.backends.base import OrderBackend
     from app.config import Settings
     from app.limits import RateLimiter
 
@@ -42,15 +44,22 @@ class Gateway:
     limiter: RateLimiter
     notifications: EventNotifications | None = None
     wix: Wix | None = field(default=None)
+    system: SystemParts | None = None
 
     def start(self) -> None:
-        """Starts tailing the event log (and, on PostgreSQL, listening for other processes' appends)."""
+        """Starts tailing the event log, listening for other processes' appends (PostgreSQL) and polling
+        Retailys (when on)."""
         self.events.hub.start()
         if self.notifications is not None:
             self.notifications.start()
+        if self.system is not None:
+            self.system.start()
 
     async def close(self) -> None:
-        """Stops the event hub, writes the pending audit entries, then closes the database."""
+        """Stops polling, listening and the event hub, writes the pending audit entries, then closes the
+        upstream clients and the database."""
+        if self.system is not None:
+            await self.system.close()
         if self.notifications is not None:
             await self.notifications.stop()
         await self.events.hub.stop()
@@ -76,7 +85,11 @@ def build(settings: Settings) -> Gateway:
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
     wix = build_wix(settings, database, utcnow) if settings.wix_enabled else None
-    registry = BackendRegistry([LocalBackend(database, utcnow), *([wix.backend] if wix else [])])
+    system = build_system(settings, database, utcnow)
+    backends: list[OrderBackend] = [LocalBackend(database, utcnow)]
+    backends += [wix.backend] if wix else []
+    backends += [system.backend] if system else []
+    registry = BackendRegistry(backends)
     hub = EventHub(
         LocalEventLog(database, background=True),
         poll_interval=settings.events_poll_ms / 1000,
@@ -96,4 +109,5 @@ def build(settings: Settings) -> Gateway:
         limiter=limiter,
         notifications=None if database.is_sqlite else EventNotifications(database.engine, hub.notify),
         wix=wix,
+        system=system,
     )

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
         """The Wix backend is on when both its API key and its site id are set."""
         return bool(self.wix_api_key and self.wix_site_id)
 
+    # Retailys (/System/Orders): on when the token is set; see "Retailys backend" in README.md
+    system_token: str | None = None
+    system_base_url: str = "https://api.retailys.com/v1"
+    system_shippers: str = ""  # provider=shipper_id,...
+    system_history_types: str = "NOTE=order,ORDER_CANCELED=status"  # HistoryKind=type,...
+    system_poll_s: float = Field(default=5, gt=0)
+    system_rescan_s: float = Field(default=60, gt=0)
+    system_callback_url: str | None = None  # the public URL of POST /webhooks/system, to register
+    system_rate_limit: float = Field(default=80, gt=0, le=95)
+    system_timeout_s: float = Field(default=10, gt=0)
+    system_cache_s: float = Field(default=2, ge=0)
+
     @property
     def allowed_origins(self) -> frozenset[str]:
         """The origins of `cors_origins` (empty: no CORS)."""

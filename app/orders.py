@@ -147,8 +147,14 @@ class OrderService:
     async def fulfillments(self, order_ids: Sequence[str]) -> dict[str, list[Fulfillment]]:
         return await self._grouped(order_ids, lambda b, group: b.fulfillments(group))
 
-    async def statuses(self, source: str) -> list[CustomStatus]:
-        return await self.backends.get(source, "source").statuses()
+    async def statuses(self, source: str | None) -> list[CustomStatus]:
+        """The statuses of `source`, or of every backend (in the registry's order) when it is None."""
+        if source is not None:
+            return await self.backends.get(source, "source").statuses()
+        merged: list[CustomStatus] = []
+        for name in self.backends.names:
+            merged += await self.backends.get(name).statuses()
+        return merged
 
     async def statuses_by_id(self, status_ids: Sequence[str]) -> dict[str, CustomStatus]:
         by_source: dict[str, list[str]] = defaultdict(list)

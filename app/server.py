@@ -1,4 +1,4 @@
-"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz, /metrics, /webhooks/wix.
+"""The aiohttp application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz, /metrics, webhooks.
 
 Every request gets an id, an access log line and, on /graphql over HTTP, its metrics (app/metrics.py);
 CORS applies when origins are configured (app/cors.py). /metrics needs a key with the `admin` scope once
@@ -181,6 +181,15 @@ async def wix_webhook(request: web.Request) -> web.Response:
     return web.json_response({"message": answer.message, "logged": answer.logged}, status=answer.status)
 
 
+async def system_webhook(request: web.Request) -> web.Response:
+    """Retailys' `new-order` callback: wakes the poller (the body is not trusted, only the poll's reads)."""
+    system = request.app[GATEWAY].system
+    if system is None:
+        raise web.HTTPNotFound(text="the Retailys backend is not configured")
+    system.poller.wake()
+    return web.json_response({"status": "accepted"}, status=202)
+
+
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.auto_migrate:
@@ -263,6 +272,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/webhooks/wix", wix_webhook)
+    app.router.add_post("/webhooks/system", system_webhook)
     if settings.metrics:
         app[METRICS] = Metrics()
         app.router.add_get("/metrics", metrics_page)

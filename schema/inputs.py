@@ -286,6 +286,10 @@ class OrderFilter:
     created_before: datetime | None = OMITTED
     updated_after: datetime | None = OMITTED
     query: str | None = OMITTED
+    customer_id: str | None = strawberry.field(default=OMITTED, description="The buyer's customerId.")
+    tracking_number: str | None = strawberry.field(
+        default=OMITTED, description="Orders with a shipment of this tracking number."
+    )
 
     def to_domain(self) -> listing.OrderFilter:
         values = plain(self)

@@ -76,11 +76,14 @@ class Query:
             filter=domain_filter,
         )
 
-    @strawberry.field(description="The shop's own order statuses, in the order they were defined.")
-    async def order_statuses(self, info: Info, source: str | None = "local") -> list[CustomOrderStatus]:
-        return [
-            CustomOrderStatus.from_domain(s) for s in await info.context.service.statuses(source or "local")
-        ]
+    @strawberry.field(
+        description=(
+            "The shop's own order statuses, in the order they were defined: those of `source`, or, without"
+            " it, those of every backend switched on (local first), each naming its source."
+        )
+    )
+    async def order_statuses(self, info: Info, source: str | None = None) -> list[CustomOrderStatus]:
+        return [CustomOrderStatus.from_domain(s) for s in await info.context.service.statuses(source)]
 
     @strawberry.field(
         description="The durable order event log, oldest first, after the given cursor; first is 1..500."

@@ -50,6 +50,8 @@ class OrderFilter:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     query: str | None = None
+    customer_id: str | None = None
+    tracking_number: str | None = None
 
     def words(self) -> list[str]:
         """The free-text query as lower-case words, each to match the start of a word."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
+from app.domain import ids
 from schema.context import Info
 from schema.types.enums import (
     DeliveryStatus,
@@ -88,10 +89,11 @@ class CustomOrderStatus:
     id: strawberry.ID
     name: str
     color: str | None
+    source: str = strawberry.field(description="The backend the status belongs to.")
 
     @classmethod
     def from_domain(cls, s: model.CustomStatus) -> CustomOrderStatus:
-        return cls(id=strawberry.ID(s.id), name=s.name, color=s.color)
+        return cls(id=strawberry.ID(s.id), name=s.name, color=s.color, source=ids.source_of(s.id) or "local")
 
 
 @strawberry.type

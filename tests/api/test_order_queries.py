@@ -235,3 +235,17 @@ async def test_text_search_matches_long_words_exactly(gateway: Gateway) -> None:
     only = {"ids": [order["id"]]}
     assert await numbers(gateway, f={**only, "query": long_word[:72]}) == [order["number"]]
     assert await numbers(gateway, f={**only, "query": "a" * 70 + "z"}) == []  # alike in the first 64
+
+
+async def test_filters_by_customer_and_tracking_number(gateway: Gateway) -> None:
+    mine = await gateway.create(buyer={"email": "c1@example.com", "customerId": "cust-1"})
+    await gateway.create(buyer={"email": "c2@example.com", "customerId": "cust-2"})
+    assert await numbers(gateway, f={"customerId": "cust-1"}) == [mine["number"]]
+    tracked = await gateway.query(
+        """mutation($id: ID!) { addOrderTracking(orderId: $id,
+             input: {trackingNumber: "TRK-42", shippingProvider: "UPS"}) { userErrors { code } } }""",
+        {"id": mine["id"]},
+    )
+    assert tracked["addOrderTracking"]["userErrors"] == []
+    assert await numbers(gateway, f={"trackingNumber": "TRK-42"}) == [mine["number"]]
+    assert await numbers(gateway, f={"trackingNumber": "TRK-43"}) == []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, false, func, literal, select, true, tuple_
 
-from app.backends.local.tables import OrderRow
+from app.backends.local.tables import OrderRow, fulfillments_t
 from app.domain import ids
 from app.domain.errors import invalid
 from app.domain.listing import Cursor, SortField
@@ -61,6 +61,13 @@ def conditions(f: OrderFilter) -> list[ColumnElement[bool]]:
         where.append(c.created_at < f.created_before)
     if f.updated_after is not None:
         where.append(c.updated_at > f.updated_after)
+    if f.customer_id is not None:
+        where.append(c.buyer["customer_id"].as_string() == f.customer_id)
+    if f.tracking_number is not None:
+        shipped = select(fulfillments_t.c.order_id).where(
+            fulfillments_t.c.tracking_number == f.tracking_number
+        )
+        where.append(c.id.in_(shipped))
     for word in f.words():
         where.append(c.search_text.like(_like_prefix(word), escape="\\"))
     return where

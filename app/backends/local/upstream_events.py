@@ -95,9 +95,11 @@ class UpstreamEventLog:
             [{"source": self.source, "name": k, "value": v, "updated_at": now} for k, v in state.items()],
         )
 
-    async def state(self) -> dict[str, str]:
-        """Everything saved for this source, by name."""
+    async def state(self, names: Sequence[str] | None = None) -> dict[str, str]:
+        """What is saved for this source (everything, or just `names`), by name."""
         t = upstream_state_t
+        stmt = select(t.c.name, t.c.value).where(t.c.source == self.source)
+        if names is not None:
+            stmt = stmt.where(t.c.name.in_(names))
         async with self.db.read(counted=False) as conn:
-            rows = await conn.execute(select(t.c.name, t.c.value).where(t.c.source == self.source))
-            return {name: value for name, value in rows.all()}
+            return {name: value for name, value in (await conn.execute(stmt)).all()}
