@@ -13,8 +13,8 @@ MAX_DECIMAL_CHARS = 40
 
 def serialize_datetime(value: datetime) -> str:
     """UTC, millisecond precision, Z suffix: 2026-11-22T14:36:46.123Z."""
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_datetime(value: object) -> datetime:
