@@ -23,6 +23,7 @@ from app.request_scope import current
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
+SQLITE_POOL_SIZE = 24
 _WRITE = "gateway_write"
 _UNCOUNTED = "gateway_uncounted"
 
@@ -40,6 +41,10 @@ class Database:
         self.statements = 0
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         kwargs: dict[str, Any] = {}
+        if self.is_sqlite and ":memory:" not in url:
+            # Each aiosqlite connection is a thread, opened with four PRAGMAs: keep enough of them that the
+            # reads of concurrent requests (one per nested list) do not open and close one each.
+            kwargs["pool_size"] = SQLITE_POOL_SIZE
         if not self.is_sqlite:
             kwargs["pool_size"] = pool_size
             kwargs["pool_pre_ping"] = True
