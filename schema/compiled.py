@@ -7,7 +7,7 @@ tens of thousands. Here a query's selection is compiled once per document and sc
 field knows its response key, whether it is a plain attribute (read with `getattr`, no info object), how
 to coerce its value (scalar, enum, list, object) and the plan of its selection. Fields with resolvers are
 called exactly as graphql-core calls them (same info, same arguments); those that return awaitables are
-awaited together, one `gather` per level of the tree, so every DataLoader still batches its level.
+awaited together, once per level of the tree, so every DataLoader still batches its level.
 
 The plan covers what this gateway's queries use: object types (no interfaces, unions or `is_type_of`),
 fragments and inline fragments, `__typename`, no directives, middleware or `@defer`/`@stream`. Anything
@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -350,7 +350,7 @@ class _Run:
             data = self.object(plan, root, None)
             while self.pending:
                 level, self.pending = self.pending, []
-                results = await asyncio.gather(*(item[0] for item in level), return_exceptions=True)
+                results = await _settled([item[0] for item in level])
                 for (_, out, field, field_path), result in zip(level, results, strict=True):
                     if isinstance(result, BaseException):
                         raise _Abandon from result
@@ -372,6 +372,68 @@ class _Run:
                 awaitable.close()
             elif isinstance(awaitable, asyncio.Future):
                 awaitable.add_done_callback(_seen)
+
+
+async def _settled(awaitables: list[Awaitable[Any]]) -> list[Any]:
+    """What `gather(*awaitables, return_exceptions=True)` returns, without a task per coroutine.
+
+    A level of a page holds hundreds of resolver coroutines that each wait on a DataLoader future; a task
+    for each costs more than the rest of their work. They are stepped here instead, in the running task,
+    every one up to its first wait before any waits (so each loader still gets the whole level in one
+    batch), then resumed as the futures they wait on complete.
+    """
+    results: list[Any] = [None] * len(awaitables)
+    stepping: list[tuple[int, Coroutine[Any, Any, Any]]] = []
+    waiting: list[tuple[int, Coroutine[Any, Any, Any] | None, asyncio.Future[Any] | None]] = []
+    for i, awaitable in enumerate(awaitables):
+        if inspect.iscoroutine(awaitable):
+            stepping.append((i, awaitable))
+        else:
+            waiting.append((i, None, asyncio.ensure_future(awaitable)))
+    try:
+        while stepping or waiting:
+            for i, coroutine in stepping:
+                try:
+                    yielded = coroutine.send(None)
+                except StopIteration as done:
+                    results[i] = done.value
+                except (Exception, asyncio.CancelledError) as error:
+                    results[i] = error
+                else:
+                    if getattr(yielded, "_asyncio_future_blocking", False):  # it awaits this future
+                        yielded._asyncio_future_blocking = False
+                        waiting.append((i, coroutine, yielded))
+                    elif yielded is None:  # a bare yield (sleep(0)): it only asks to run again later
+                        waiting.append((i, coroutine, None))
+                    else:
+                        coroutine.close()
+                        results[i] = RuntimeError(f"a resolver yielded {yielded!r}")
+            stepping = []
+            futures = {future for _, _, future in waiting if future is not None}
+            if futures:
+                await asyncio.wait(futures)
+            elif waiting:
+                await asyncio.sleep(0)
+            for i, parked, future in waiting:
+                if parked is not None:
+                    stepping.append((i, parked))
+                elif future is not None:
+                    results[i] = _outcome(future)
+            waiting = []
+    finally:
+        for _, coroutine in stepping:
+            coroutine.close()
+        for _, parked, _ in waiting:
+            if parked is not None:
+                parked.close()
+    return results
+
+
+def _outcome(future: asyncio.Future[Any]) -> Any:
+    """A done future's result, or the exception it ended with."""
+    if future.cancelled():
+        return asyncio.CancelledError()
+    return future.exception() or future.result()
 
 
 def _seen(future: asyncio.Future[Any]) -> None:

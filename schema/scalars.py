@@ -27,7 +27,8 @@ def parse_datetime(value: object) -> datetime:
 
 def serialize_decimal(value: Decimal) -> str:
     """Plain digits, never an exponent; amounts arrive already quantized to their currency."""
-    return format(value, "f")
+    text = str(value)  # plain already for the amounts and rates the store holds, and quicker than format
+    return format(value, "f") if "E" in text else text
 
 
 def parse_decimal(value: object) -> Decimal:
