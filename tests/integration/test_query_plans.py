@@ -53,7 +53,8 @@ async def explained(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[E
     def record(conn: Any, cursor: Any, sql: str, parameters: Any, context: Any, many: bool) -> None:
         statements.append((sql, parameters))
 
-    event.listen(runner.app[GATEWAY].database.engine.sync_engine, "before_cursor_execute", record)
+    for engine in runner.app[GATEWAY].database.engines:
+        event.listen(engine, "before_cursor_execute", record)
     async with aiohttp.ClientSession() as http:
         yield Explained(url, runner.app, http, database, statements)
     await runner.cleanup()
