@@ -28,6 +28,7 @@ from app.backends.local.tables import (
 )
 from app.domain import ids
 from app.domain.listing import search_words
+from bench import BenchError
 from bench.graphql import encode
 from bench.scenarios import Scenario
 
@@ -125,7 +126,9 @@ def grow(source: Path, target: Path, orders: int) -> Grown:
             have = int(conn.execute(select(func.count()).select_from(orders_t)).scalar_one())
             templates = _templates(conn)
             oldest = conn.execute(select(func.min(orders_t.c.created_at))).scalar_one()
-            wanted = max(0, orders - have)
+            if orders <= have:
+                raise BenchError(f"the seeded store holds {have:,} orders already, more than {orders:,}")
+            wanted = orders - have
             pending: dict[Any, list[dict[str, Any]]] = {}
             for k in range(wanted):
                 order, children = templates[k % len(templates)]
