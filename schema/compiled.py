@@ -73,6 +73,7 @@ class _Field:
         "attr",
         "complete",
         "definition",
+        "exact",
         "key",
         "nodes",
         "parent",
@@ -88,6 +89,7 @@ class _Field:
         self.parent_name = parent.name
         self.paths = False  # whether the completion below needs this field's response path
         self.attr: str | None = None  # a plain attribute: read with getattr, no resolver call
+        self.exact: type | None = None  # a value of exactly this class is its own response value
         self.typename: str | None = None  # `__typename`: this constant
         self.resolve: Callable[..., Any] | None = None
         self.definition: GraphQLField | None = None
@@ -172,17 +174,21 @@ class _Compiler:
             field.resolve = resolve or self.default_resolver
         field.complete = self._completer(definition.type, details)
         field.paths = _needs_paths(field.complete)
+        leaf = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+        field.exact = _EXACT.get(leaf) if isinstance(leaf, GraphQLScalarType) else None
         return field
 
-    def _completer(self, type_: GraphQLOutputType, details: list[FieldDetails]) -> Completer:
+    def _completer(
+        self, type_: GraphQLOutputType, details: list[FieldDetails], nullable: bool = True
+    ) -> Completer:
         if isinstance(type_, GraphQLNonNull):
-            return _non_null(self._completer(type_.of_type, details))
+            return self._completer(type_.of_type, details, nullable=False)
         if isinstance(type_, GraphQLList):
-            return _list(self._completer(type_.of_type, details))
+            return _list(self._completer(type_.of_type, details), nullable)
         if isinstance(type_, GraphQLEnumType):
-            return _enum(type_)
+            return _enum(type_, nullable)
         if isinstance(type_, GraphQLScalarType):
-            return _scalar(type_)
+            return _scalar(type_, nullable)
         if isinstance(type_, GraphQLObjectType):
             collected = collect_subfields(
                 self.schema,
@@ -192,7 +198,7 @@ class _Compiler:
                 type_,
                 details,
             )
-            return _object(self._plan(type_, collected))
+            return _object(self._plan(type_, collected), nullable)
         raise Unsupported(f"abstract type {type_}")
 
 
@@ -209,22 +215,18 @@ def _needs_paths(complete: Completer) -> bool:
     return bool(getattr(complete, "paths", False))
 
 
-def _non_null(inner: Completer) -> Completer:
-    def complete(run: _Run, value: Any, path: Path | None) -> Any:
-        if value is None:
-            raise _Abandon
-        return inner(run, value, path)
-
-    complete.paths = _needs_paths(inner)  # type: ignore[attr-defined]
-    return complete
+def _null(nullable: bool) -> None:
+    """The completion of a null: null where the type allows it; else graphql-core reports the error."""
+    if not nullable:
+        raise _Abandon
 
 
-def _list(inner: Completer) -> Completer:
+def _list(inner: Completer, nullable: bool) -> Completer:
     paths = _needs_paths(inner)
 
     def complete(run: _Run, value: Any, path: Path | None) -> Any:
         if value is None:
-            return None
+            return _null(nullable)
         if not isinstance(value, (list, tuple)):
             raise _Abandon
         if paths:
@@ -244,40 +246,46 @@ def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
     return coerced
 
 
-def _scalar(type_: GraphQLScalarType) -> Completer:
+# The scalars whose coercion graphql-core leaves a value of this exact class as it is.
+_EXACT: dict[GraphQLScalarType, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
+
+
+def _scalar(type_: GraphQLScalarType, nullable: bool) -> Completer:
     coerce = type_.coerce_output_value
-    # graphql-core's own coercion leaves these values as they are: skip the call.
-    exact: type | None = None
-    if type_ is GraphQLString or type_ is GraphQLID:
-        exact = str
-    elif type_ is GraphQLBoolean:
-        exact = bool
+    exact = _EXACT.get(type_)  # skip the call for those
 
     if type_ is GraphQLInt:
 
         def complete_int(run: _Run, value: Any, path: Path | None) -> Any:
             if value.__class__ is int and _MIN_INT <= value <= _MAX_INT:
                 return value
-            return None if value is None else _leaf(coerce, value)
+            return _null(nullable) if value is None else _leaf(coerce, value)
 
         return complete_int
 
     def complete(run: _Run, value: Any, path: Path | None) -> Any:
         if value.__class__ is exact:
             return value
-        return None if value is None else _leaf(coerce, value)
+        if value is None:
+            return _null(nullable)
+        if isinstance(value, Exception):
+            raise _Abandon
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise _Abandon
+        return coerced
 
     return complete
 
 
-def _enum(type_: GraphQLEnumType) -> Completer:
+def _enum(type_: GraphQLEnumType, nullable: bool) -> Completer:
     coerce = type_.coerce_output_value
     members = getattr(type_, "wrapped_cls", None)  # Strawberry's enums: the Python enum they serve
     names: dict[Enum, Any] = {}
 
     def complete(run: _Run, value: Any, path: Path | None) -> Any:
         if value is None:
-            return None
+            return _null(nullable)
         if members is not None and value.__class__ is members:
             name = names.get(value)
             if name is None:
@@ -288,10 +296,10 @@ def _enum(type_: GraphQLEnumType) -> Completer:
     return complete
 
 
-def _object(plan: _Plan) -> Completer:
+def _object(plan: _Plan, nullable: bool) -> Completer:
     def complete(run: _Run, value: Any, path: Path | None) -> Any:
         if value is None:
-            return None
+            return _null(nullable)
         if isinstance(value, Exception):
             raise _Abandon
         return run.object(plan, value, path)
@@ -315,6 +323,9 @@ class _Run:
             attr = field.attr
             if attr is not None:
                 value = getattr(source, attr)
+                if value.__class__ is field.exact:
+                    out[field.key] = value
+                    continue
                 out[field.key] = field.complete(
                     self, value, Path(path, field.key, field.parent_name) if field.paths else None
                 )
