@@ -61,12 +61,13 @@ def run(profile: Profile, workdir: Path) -> tuple[report.Startup, list[report.Sc
             payloads_file = _write_payloads(workdir, scenario, payloads)
             captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
             _progress(f"measuring the gateway: {scenario.title}")
-            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, profile)
+            timing = scenario.profile_for(profile)
+            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing)
             on_rawsql = None
             if not scenario.writes:
                 _progress(f"measuring the raw SQL baseline: {scenario.title}")
                 with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
-                    on_rawsql = run_load(raw.graphql_url, payloads_file, scenario.slug, raw.pid, profile)
+                    on_rawsql = run_load(raw.graphql_url, payloads_file, scenario.slug, raw.pid, timing)
             measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql))
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
@@ -74,7 +75,9 @@ def run(profile: Profile, workdir: Path) -> tuple[report.Startup, list[report.Sc
     for scenario, payloads_file, payload_count, captured, on_gateway, on_rawsql in measured:
         _progress(f"measuring the aiohttp baseline: {scenario.title}")
         with baseline(workdir, captured) as bare:
-            on_baseline = run_load(bare.graphql_url, payloads_file, scenario.slug, bare.pid, profile)
+            on_baseline = run_load(
+                bare.graphql_url, payloads_file, scenario.slug, bare.pid, scenario.profile_for(profile)
+            )
         results.append(
             report.ScenarioResult(
                 scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline, on_rawsql

@@ -61,7 +61,8 @@ def table(result: ScenarioResult) -> str:
     """A plain-text table of both targets."""
     profile = result.profile
     lines = [
-        f"{result.scenario.title}: {profile.connections} connections, {profile.warmup_s:g} s warm-up + "
+        f"{result.scenario.title}: {result.scenario.profile_for(profile).connections} connections, "
+        f"{profile.warmup_s:g} s warm-up + "
         f"{profile.duration_s:g} s measured, {result.data}, response {result.response_bytes:,} B",
         "",
         f"{'target':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}"

@@ -7,7 +7,7 @@ same work on orders no other body touches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bench.graphql import encode
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bench.graphql import Check
+    from bench.profiles import Profile
 
 
 def _no_variables(seeded: Seeded) -> list[dict[str, Any]]:
@@ -45,6 +46,12 @@ class Scenario:
     variables: Callable[[Seeded], list[dict[str, Any]]] = _no_variables
     writes: bool = False
     target: str = ""  # the figure issue-level targets set for it, if any
+    connections: int | None = None  # instead of the profile's, for a latency measured one at a time
+
+    def profile_for(self, profile: Profile) -> Profile:
+        """`profile` with this scenario's own number of connections, if it has one."""
+        return replace(profile, connections=self.connections) if self.connections else profile
+
     data: str = f"newest of the regular orders: {LINES_PER_ORDER} lines, 1–2 payments, 1 fulfillment each"
 
     def payloads(self, seeded: Seeded) -> list[bytes]:
@@ -225,12 +232,13 @@ def _check_bulk_fulfillments(document: dict[str, Any]) -> str | None:
 
 BULK_FULFILLMENTS = Scenario(
     slug="bulk-create-fulfillments-100",
-    title=f"bulkCreateFulfillments of {BULK_MAX} orders",
+    title=f"bulkCreateFulfillments of {BULK_MAX} orders, one at a time",
     query=BULK_CREATE_FULFILLMENTS,
     check=_check_bulk_fulfillments,
     variables=_pool_slices,
     writes=True,
     target="≤ 150 ms",
+    connections=1,
     data=f"cycling over bodies of {BULK_MAX} pool orders × 1 line each",
 )
 
