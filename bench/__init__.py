@@ -1,8 +1,11 @@
 """Load benchmark for orders-gateway: `python -m bench [--quick]` (or `make bench [QUICK=1]`).
 
-Starts the gateway as its own process on a temporary SQLite database, seeds it over HTTP, then measures
-each scenario from a separate load-generator process against the gateway and against a bare aiohttp
-baseline that replies with the very same bytes, so the ratio shows what the gateway itself costs.
+Starts the gateway as its own process on a temporary SQLite database (timing its cold start and reading
+its idle RSS), seeds it over HTTP, then measures each scenario from a separate load-generator process
+against the gateway and against two baselines measured in the same run: a bare aiohttp handler that
+replies with the very same bytes (the transport's ceiling) and, for reads, the raw SQL reads of the same
+rows with the same driver (the data's ceiling). Then the event fan-out, and the store-size reads on the
+store grown to 1k, 100k and 1M orders (`--quick`: 1k only). Results go to bench/results/.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`python -m bench [--quick]`: measures every scenario against the gateway and the baseline."""
+"""`python -m bench [--quick]`: measures every scenario against the gateway and its baselines."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import asyncio
 import json
 import sys
 import tempfile
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +17,14 @@ from bench.baseline import baseline
 from bench.fanout import FanoutResult, allow_open_files, run_fanout
 from bench.graphql import Captured, capture
 from bench.load import LoadResult, run_load
+from bench.procstat import sample
 from bench.profiles import FULL, QUICK, Profile
+from bench.rawsql import rawsql_baseline
 from bench.scenarios import SCENARIOS, Scenario
 from bench.seed import BULK_MAX, seed
+from bench.sizes import SIZE_SCENARIOS, grow, size_payloads
+
+IDLE_SETTLE_S = 1.0  # after /readyz, before reading the idle RSS
 
 
 def _progress(message: str) -> None:
@@ -31,16 +38,20 @@ def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) ->
     return path
 
 
-def run(profile: Profile, workdir: Path) -> tuple[list[report.ScenarioResult], FanoutResult]:
-    """Seeds a fresh gateway, measures each scenario on it, then on a baseline replaying its response;
-    then the fan-out of order events to many subscribers.
+def run(profile: Profile, workdir: Path) -> tuple[report.Startup, list[report.ScenarioResult], FanoutResult]:
+    """Starts a gateway on an empty store (timing its start and reading its idle RSS), seeds it, measures
+    each scenario on it and, for reads, on the raw SQL baseline reading the same rows from its database;
+    then on a bare aiohttp baseline replaying each response; then the fan-out of order events to many
+    subscribers.
 
-    The response captured (to check, and for the baseline to replay) is that to the first request body.
+    The response captured (to check, and for the baselines to replay) is that to the first request body.
     """
-    measured: list[tuple[Scenario, Path, int, Captured, LoadResult]] = []
+    measured: list[tuple[Scenario, Path, int, Captured, LoadResult, LoadResult | None]] = []
     pool_orders = profile.write_payloads * BULK_MAX
     _progress("starting the gateway")
     with server.gateway(workdir) as gateway:
+        time.sleep(IDLE_SETTLE_S)
+        startup = report.Startup(ready_s=gateway.ready_s, idle_rss_kib=sample(gateway.pid).rss_kib)
         _progress(f"seeding {pool_orders} pool orders, then {profile.orders} orders")
         seeded = asyncio.run(seed(gateway.graphql_url, profile.orders, pool_orders, profile.seed_concurrency))
         for scenario in SCENARIOS:
@@ -50,27 +61,84 @@ def run(profile: Profile, workdir: Path) -> tuple[list[report.ScenarioResult], F
             payloads_file = _write_payloads(workdir, scenario, payloads)
             captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
             _progress(f"measuring the gateway: {scenario.title}")
-            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, profile)
-            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway))
+            timing = scenario.profile_for(profile)
+            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing)
+            on_rawsql = None
+            if not scenario.writes:
+                _progress(f"measuring the raw SQL baseline: {scenario.title}")
+                with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
+                    on_rawsql = run_load(raw.graphql_url, payloads_file, scenario.slug, raw.pid, timing)
+            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql))
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
-    for scenario, payloads_file, payload_count, captured, on_gateway in measured:
-        _progress(f"measuring the baseline: {scenario.title}")
+    for scenario, payloads_file, payload_count, captured, on_gateway, on_rawsql in measured:
+        _progress(f"measuring the aiohttp baseline: {scenario.title}")
         with baseline(workdir, captured) as bare:
-            on_baseline = run_load(bare.graphql_url, payloads_file, scenario.slug, bare.pid, profile)
+            on_baseline = run_load(
+                bare.graphql_url, payloads_file, scenario.slug, bare.pid, scenario.profile_for(profile)
+            )
         results.append(
             report.ScenarioResult(
-                scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline
+                scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline, on_rawsql
             )
         )
-    return results, fanout
+    return startup, results, fanout
+
+
+def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
+    """Seeds a store of its own with the regular and rich orders only, grows a copy of it to each of the
+    profile's sizes, and measures the size reads on a gateway serving each (shorter runs: what matters is
+    how the figures move with size)."""
+    timing = replace(profile, warmup_s=min(profile.warmup_s, 1.0), duration_s=min(profile.duration_s, 5.0))
+    template = workdir / "sizes-template.db"
+    _progress(f"seeding {profile.orders} orders for the store sizes")
+    with server.gateway(workdir, template) as gateway:
+        asyncio.run(seed(gateway.graphql_url, profile.orders, 0, profile.seed_concurrency))
+    results = []
+    for size in profile.sizes:
+        _progress(f"growing the store to {size:,} orders")
+        started = time.monotonic()
+        grown = grow(template, workdir / f"size-{size}.db", size)
+        grow_s = time.monotonic() - started
+        loads: dict[str, LoadResult] = {}
+        with server.gateway(workdir, grown.database) as gateway:
+            bodies = size_payloads(grown)
+            for scenario in SIZE_SCENARIOS:
+                payloads_file = workdir / f"{scenario.slug}.payloads.json"
+                payloads_file.write_text(json.dumps([bodies[scenario.title].decode()]))
+                asyncio.run(capture(gateway.graphql_url, bodies[scenario.title], scenario.check))
+                _progress(f"measuring at {size:,} orders: {scenario.title}")
+                loads[scenario.title] = run_load(
+                    gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing
+                )
+        results.append(report.SizeResult(grown.orders, grow_s, loads))
+    return results
+
+
+def _write_scenarios(
+    startup: report.Startup,
+    results: list[report.ScenarioResult],
+    fanout: FanoutResult,
+    profile: Profile,
+    started: datetime,
+) -> None:
+    """Prints and writes what was measured before the store sizes (which take long at full size)."""
+    print(report.startup_table(startup))
+    print(f"\nwrote {report.write_startup_json(startup, started)}\n")
+    for result in results:
+        print(report.table(result))
+        print(f"\nwrote {report.write_json(result, started)}\n")
+    print(report.fanout_table(fanout))
+    print(f"\nwrote {report.write_fanout_json(fanout, profile, started)}\n", flush=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--quick", action="store_true", help="1 s warm-up + 4 s measured instead of 3 s + 15 s"
+        "--quick",
+        action="store_true",
+        help="0.5 s warm-up + 2 s measured instead of 3 s + 15 s, and a store of 1k orders only",
     )
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
@@ -81,15 +149,15 @@ def main() -> int:
     try:
         allow_open_files(profile.subscribers)  # the gateway, started from here, inherits the limit
         with tempfile.TemporaryDirectory(prefix="orders-bench-") as workdir:
-            results, fanout = run(profile, Path(workdir))
+            startup, results, fanout = run(profile, Path(workdir))
+            _write_scenarios(startup, results, fanout, profile, started)
+            sizes = run_sizes(profile, Path(workdir))
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
-    for result in results:
-        print(report.table(result))
-        print(f"\nwrote {report.write_json(result, started)}\n")
-    print(report.fanout_table(fanout))
-    print(f"\nwrote {report.write_fanout_json(fanout, profile, started)}\n")
+    print(report.sizes_table(sizes))
+    print(f"\nwrote {report.write_sizes_json(sizes, profile, started)}\n")
+    print(f"wrote {report.write_markdown(startup, results, fanout, sizes, started)}")
     return 0
 
 

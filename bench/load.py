@@ -22,8 +22,9 @@ import aiohttp
 from bench import BenchError
 from bench.graphql import HEADERS, problem
 from bench.procstat import sample
-from bench.scenarios import SCENARIOS, by_slug
+from bench.scenarios import SCENARIOS
 from bench.server import PACKAGE_ROOT
+from bench.sizes import SIZE_SCENARIOS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -206,7 +207,7 @@ def main() -> None:
     parser.add_argument("payloads_file", help="the request bodies: a JSON array of strings")
     parser.add_argument(
         "scenario",
-        choices=[scenario.slug for scenario in SCENARIOS],
+        choices=[scenario.slug for scenario in (*SCENARIOS, *SIZE_SCENARIOS)],
         help="the scenario whose check every response must pass",
     )
     parser.add_argument("server_pid", type=int, help="process whose CPU and RSS are sampled")
@@ -218,7 +219,7 @@ def main() -> None:
         payloads = [payload.encode() for payload in json.load(file)]
     if not payloads:
         parser.error(f"{args.payloads_file} holds no request body")
-    check = by_slug(args.scenario).check
+    check = {scenario.slug: scenario for scenario in (*SCENARIOS, *SIZE_SCENARIOS)}[args.scenario].check
     result = asyncio.run(
         measure(args.url, payloads, check, args.connections, args.warmup, args.duration, args.server_pid)
     )

@@ -21,7 +21,16 @@ class Profile:
     seed_concurrency: int = 8
     subscribers: int = 1000
     changes: int = 100
+    sizes: tuple[int, ...] = (1_000, 100_000, 1_000_000)  # store sizes the size reads run at
 
 
 FULL = Profile(name="full", warmup_s=3.0, duration_s=15.0, write_payloads=20)
-QUICK = Profile(name="quick", warmup_s=1.0, duration_s=4.0, write_payloads=10, subscribers=200, changes=20)
+QUICK = Profile(
+    name="quick",
+    warmup_s=0.5,
+    duration_s=2.0,
+    write_payloads=5,
+    subscribers=200,
+    changes=20,
+    sizes=(1_000,),
+)

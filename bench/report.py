@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.seed import BULK_MAX, LINES_PER_ORDER
+from bench.seed import LINES_PER_ORDER
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,7 +25,8 @@ CLIENT_BOUND = 0.9
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """One scenario measured against the gateway and against the baseline."""
+    """One scenario measured against the gateway and its baselines: the bare aiohttp handler replaying the
+    response (`baseline`) and, for reads, the raw SQL reads of the same rows (`rawsql`)."""
 
     scenario: Scenario
     profile: Profile
@@ -33,6 +34,7 @@ class ScenarioResult:
     response_bytes: int
     gateway: LoadResult
     baseline: LoadResult
+    rawsql: LoadResult | None = None
 
     @property
     def ratio(self) -> float:
@@ -40,34 +42,42 @@ class ScenarioResult:
         return self.gateway.requests_per_s / self.baseline.requests_per_s
 
     @property
+    def gateway_to_rawsql(self) -> float | None:
+        """Gateway req/s ÷ raw SQL baseline req/s (reads only)."""
+        return self.gateway.requests_per_s / self.rawsql.requests_per_s if self.rawsql else None
+
+    @property
     def data(self) -> str:
         """What the scenario runs on."""
-        if self.scenario.writes:
-            return (
-                f"write cycling {self.payload_count} payloads over "
-                f"{self.payload_count * BULK_MAX:,} pool orders × 1 line"
-            )
-        return f"{self.profile.orders} orders × {LINES_PER_ORDER} lines, 1–2 payments, 1 fulfillment"
+        return f"{self.scenario.data} ({self.payload_count} request bodies)"
+
+    def targets(self) -> list[tuple[str, LoadResult]]:
+        """The gateway and each baseline measured, by name."""
+        found = [("gateway", self.gateway), ("aiohttp", self.baseline)]
+        return found + ([("raw SQL", self.rawsql)] if self.rawsql else [])
 
 
 def table(result: ScenarioResult) -> str:
     """A plain-text table of both targets."""
     profile = result.profile
     lines = [
-        f"{result.scenario.title}: {profile.connections} connections, {profile.warmup_s:g} s warm-up + "
+        f"{result.scenario.title}: {result.scenario.profile_for(profile).connections} connections, "
+        f"{profile.warmup_s:g} s warm-up + "
         f"{profile.duration_s:g} s measured, {result.data}, response {result.response_bytes:,} B",
         "",
         f"{'target':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}"
         f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}",
     ]
-    for name, load in (("gateway", result.gateway), ("baseline", result.baseline)):
+    for name, load in result.targets():
         lines.append(
             f"{name:<10}{load.requests_per_s:>10,.1f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.requests:>10,}"
             f"{load.server_cpu_s_per_request * 1000:>12.3f}{load.server_rss_kib_after / 1024:>9.1f}"
             f"{load.client_cpu_utilisation:>12.0%}"
         )
-    lines += ["", f"gateway ÷ baseline (req/s): {result.ratio:.3f}"]
-    for name, load in (("gateway", result.gateway), ("baseline", result.baseline)):
+    lines += ["", f"gateway ÷ aiohttp baseline (req/s): {result.ratio:.3f}"]
+    if result.rawsql:
+        lines.append(f"gateway ÷ raw SQL baseline (req/s): {result.gateway_to_rawsql:.3f}")
+    for name, load in result.targets():
         if load.client_cpu_utilisation >= CLIENT_BOUND:
             lines.append(
                 f"note: the load generator was CPU-bound against the {name}, so its req/s is a lower bound"
@@ -94,16 +104,153 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
         "response_bytes": result.response_bytes,
         "gateway": _target(result.gateway),
         "baseline": _target(result.baseline),
+        "rawsql_baseline": _target(result.rawsql) if result.rawsql else None,
         "gateway_to_baseline_rps_ratio": result.ratio,
-        "host": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "gateway_to_rawsql_rps_ratio": result.gateway_to_rawsql,
+        "host": _host(),
     }
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{result.scenario.slug}-{started:%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+@dataclass(frozen=True)
+class Startup:
+    """The gateway's start on an empty store (migrations included) and its memory once idle."""
+
+    ready_s: float
+    idle_rss_kib: int
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    """The size reads on a store of `orders` orders (grown in `grow_s` seconds)."""
+
+    orders: int
+    grow_s: float
+    loads: dict[str, LoadResult]
+
+
+def sizes_table(sizes: list[SizeResult]) -> str:
+    """Req/s and p99 of each size read at each store size."""
+    if not sizes:
+        return ""
+    names = list(sizes[0].loads)
+    header = f"{'read at store size':<26}" + "".join(f"{s.orders:>24,}" for s in sizes)
+    lines = ["reads as the store grows: req/s (p99 ms)", "", header]
+    for name in names:
+        cells = "".join(
+            f"{s.loads[name].requests_per_s:>14,.1f} ({s.loads[name].p99_ms:>6.1f})" for s in sizes
+        )
+        lines.append(f"{name:<26}{cells}")
+    return "\n".join(lines)
+
+
+def write_sizes_json(sizes: list[SizeResult], profile: Profile, started: datetime) -> Path:
+    """Writes bench/results/store-sizes-<timestamp>.json and returns its path."""
+    document = {
+        "scenario": "store-sizes",
+        "started_at": started.isoformat(),
+        "profile": asdict(profile),
+        "sizes": [
+            {"orders": s.orders, "grow_s": s.grow_s, "reads": {n: _target(x) for n, x in s.loads.items()}}
+            for s in sizes
+        ],
+        "host": _host(),
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"store-sizes-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+STARTUP_TARGET = "≤ 1.5 s to ready; idle RSS ≤ 80 MB"
+FANOUT_TARGET = "≥ 100 events/s to all 1,000 (100k messages/s); p99 ≤ 100 ms; ≤ 30 KB per idle subscriber"
+
+
+def startup_table(startup: Startup) -> str:
+    """A plain-text line for the start."""
+    return (
+        f"cold start to ready: {startup.ready_s:.2f} s (empty store, migrations included); "
+        f"idle RSS {startup.idle_rss_kib / 1024:.1f} MiB"
+    )
+
+
+def _host() -> dict[str, Any]:
+    return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()}
+
+
+def write_startup_json(startup: Startup, started: datetime) -> Path:
+    """Writes bench/results/cold-start-<timestamp>.json and returns its path."""
+    document = {
+        "scenario": "cold-start",
+        "started_at": started.isoformat(),
+        "result": asdict(startup),
+        "host": _host(),
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"cold-start-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def write_markdown(
+    startup: Startup,
+    results: list[ScenarioResult],
+    fanout: FanoutResult,
+    sizes: list[SizeResult],
+    started: datetime,
+) -> Path:
+    """Writes bench/results/RESULTS.md, the run's figures beside the targets, and returns its path."""
+    profile = results[0].profile if results else None
+    lines = [
+        f"# Benchmark results ({profile.name if profile else '-'} profile, {started:%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"One gateway process, SQLite WAL, {os.cpu_count()} CPUs shared with the load generator; "
+        f"{profile.connections if profile else '-'} connections. Baselines measured in the same run: "
+        "a bare aiohttp handler replying the same bytes, and the raw SQL reads of the same rows "
+        "(aiosqlite). Per-scenario JSON beside this file.",
+        "",
+        "| scenario | target | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB | "
+        "÷ aiohttp | ÷ raw SQL | data |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for result in results:
+        load = result.gateway
+        raw = f"{result.gateway_to_rawsql:.2f}" if result.gateway_to_rawsql else "—"
+        lines.append(
+            f"| {result.scenario.title} | {result.scenario.target or '—'} | {load.requests_per_s:,.1f} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.server_cpu_s_per_request * 1000:.2f} "
+            f"| {load.server_rss_kib_after / 1024:.0f} | {result.ratio:.3f} | {raw} | {result.data} |"
+        )
+    lines += [
+        "",
+        "| other | target | measured |",
+        "|---|---|---|",
+        f"| cold start, idle RSS | {STARTUP_TARGET} | {startup.ready_s:.2f} s; "
+        f"{startup.idle_rss_kib / 1024:.1f} MiB |",
+        f"| order events to {fanout.subscribers:,} subscribers | {FANOUT_TARGET} | "
+        f"{fanout.deliveries_per_s:,.0f} deliveries/s; p99 {fanout.p99_ms:.1f} ms; "
+        f"{fanout.server_kib_per_subscriber:.1f} KiB per subscriber |",
+        "",
+    ]
+    if sizes:
+        lines += [
+            "Reads as the store grows (req/s, p99 ms in brackets); the store is the seeded one plus clones.",
+            "",
+            "| read | " + " | ".join(f"{s.orders:,} orders" for s in sizes) + " |",
+            "|---|" + "---:|" * len(sizes),
+        ]
+        for name in sizes[0].loads:
+            cells = " | ".join(
+                f"{s.loads[name].requests_per_s:,.0f} ({s.loads[name].p99_ms:.1f})" for s in sizes
+            )
+            lines.append(f"| {name} | {cells} |")
+        lines.append("")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / "RESULTS.md"
+    path.write_text("\n".join(lines))
     return path
 
 
@@ -130,11 +277,7 @@ def write_fanout_json(result: FanoutResult, profile: Profile, started: datetime)
         "started_at": started.isoformat(),
         "profile": asdict(profile),
         "result": asdict(result) | {"server_kib_per_subscriber": result.server_kib_per_subscriber},
-        "host": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-        },
+        "host": _host(),
     }
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"order-events-fanout-{started:%Y%m%dT%H%M%SZ}.json"

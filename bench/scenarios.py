@@ -7,16 +7,28 @@ same work on orders no other body touches.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bench.graphql import encode
-from bench.seed import BULK_CREATE_FULFILLMENTS, BULK_MAX, LINES_PER_ORDER, Seeded, fulfillment_item
+from bench.seed import (
+    BULK_CREATE_FULFILLMENTS,
+    BULK_MAX,
+    LINES,
+    LINES_PER_ORDER,
+    RICH_FULFILLMENTS,
+    RICH_LINES,
+    RICH_ORDERS,
+    RICH_PAYMENTS,
+    Seeded,
+    fulfillment_item,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from bench.graphql import Check
+    from bench.profiles import Profile
 
 
 def _no_variables(seeded: Seeded) -> list[dict[str, Any]]:
@@ -33,6 +45,14 @@ class Scenario:
     check: Check
     variables: Callable[[Seeded], list[dict[str, Any]]] = _no_variables
     writes: bool = False
+    target: str = ""  # the figure issue-level targets set for it, if any
+    connections: int | None = None  # instead of the profile's, for a latency measured one at a time
+
+    def profile_for(self, profile: Profile) -> Profile:
+        """`profile` with this scenario's own number of connections, if it has one."""
+        return replace(profile, connections=self.connections) if self.connections else profile
+
+    data: str = f"newest of the regular orders: {LINES_PER_ORDER} lines, 1–2 payments, 1 fulfillment each"
 
     def payloads(self, seeded: Seeded) -> list[bytes]:
         """The request bodies, sent round-robin."""
@@ -80,6 +100,110 @@ PAID_FULFILLED_PAGE = Scenario(
 )
 
 
+ORDER_SELECTION = (
+    "id number source externalId status paymentStatus fulfillmentStatus deliveryStatus currency note "
+    "revision createdAt updatedAt discount buyer { email firstName lastName phone customerId } "
+    "billingAddress { firstName lastName company line1 line2 city postalCode region countryCode phone } "
+    "shippingAddress { firstName lastName line1 city postalCode countryCode } shippingLine { title price } "
+    "customStatus { id name color } priceSummary { subtotal discount shipping tax total } "
+    "balance { paid refunded due } "
+    "lineItems { id productName sku catalogItemId imageUrl quantity fulfilledQuantity price discount taxRate "
+    "taxAmount totalPrice } "
+    "payments { id amount method status providerTransactionId refundedAmount createdAt updatedAt } "
+    "fulfillments { id status createdAt updatedAt "
+    "trackingInfo { trackingNumber shippingProvider trackingLink } "
+    "lineItems { lineItemId quantity lineItem { id productName } } } "
+    "history { id kind message author createdAt }"
+)
+"""Every field of an order and of every list in it."""
+
+
+def _check_all_nested_page(document: dict[str, Any]) -> str | None:
+    nodes = document["data"]["orders"]["nodes"]
+    if len(nodes) != 100:
+        return f"expected 100 orders in the page, got {len(nodes)}"
+    short = [
+        node["number"]
+        for node in nodes
+        if len(node["lineItems"]) != LINES_PER_ORDER or not node["payments"] or not node["history"]
+    ]
+    return f"orders without their lines, payments or history: {short[:5]}" if short else None
+
+
+ALL_NESTED_PAGE = Scenario(
+    slug="orders-page-100-all-nested",
+    title="orders page of 100 with every nested list",
+    query=f"{{ orders(first: 100) {{ totalCount nodes {{ {ORDER_SELECTION} }} }} }}",
+    check=_check_all_nested_page,
+    target="≥ 50 req/s; p99 ≤ 80 ms",
+)
+
+
+def _rich_ids(seeded: Seeded) -> list[dict[str, Any]]:
+    return [{"id": order_id} for order_id in seeded.rich]
+
+
+def _check_rich_order(document: dict[str, Any]) -> str | None:
+    order = document["data"]["order"]
+    if order is None:
+        return "no such order"
+    sizes = (len(order["lineItems"]), len(order["payments"]), len(order["fulfillments"]))
+    if sizes != (RICH_LINES, RICH_PAYMENTS, RICH_FULFILLMENTS) or not order["history"]:
+        expected = (RICH_LINES, RICH_PAYMENTS, RICH_FULFILLMENTS)
+        return f"expected (lines, payments, fulfillments) {expected}, got {sizes}"
+    return None
+
+
+ORDER_BY_ID = Scenario(
+    slug="order-by-id-rich",
+    title=f"order(id) with {RICH_LINES} lines, {RICH_PAYMENTS} payments, {RICH_FULFILLMENTS} fulfillments",
+    query=f"query($id: ID!) {{ order(id: $id) {{ {ORDER_SELECTION} }} }}",
+    check=_check_rich_order,
+    variables=_rich_ids,
+    target="≥ 2,000 req/s; p99 ≤ 10 ms at 70 % of max",
+    data=f"cycling over {RICH_ORDERS} rich orders",
+)
+
+CREATE_ORDER_BODIES = 50
+
+
+def _new_orders(seeded: Seeded) -> list[dict[str, Any]]:
+    return [
+        {
+            "input": {
+                "currency": "EUR",
+                "buyer": {"email": f"new{i}@example.com", "firstName": "Di", "lastName": f"Ng {i}"},
+                "lineItems": list(LINES),
+            }
+        }
+        for i in range(CREATE_ORDER_BODIES)
+    ]
+
+
+def _check_created(document: dict[str, Any]) -> str | None:
+    created = document["data"]["createOrder"]
+    if created["userErrors"]:
+        return f"userErrors: {created['userErrors'][:3]}"
+    lines = created["order"]["lineItems"]
+    return None if len(lines) == LINES_PER_ORDER else f"expected {LINES_PER_ORDER} lines, got {len(lines)}"
+
+
+CREATE_ORDER = Scenario(
+    slug="create-order-3-lines",
+    title=f"createOrder with {LINES_PER_ORDER} lines",
+    query=(
+        "mutation($input: CreateOrderInput!) { createOrder(input: $input) "
+        "{ order { id number status priceSummary { total } lineItems { id totalPrice } } "
+        "userErrors { code message field } } }"
+    ),
+    check=_check_created,
+    variables=_new_orders,
+    writes=True,
+    target="≥ 800 req/s",
+    data=f"a new order per request, cycling over {CREATE_ORDER_BODIES} bodies",
+)
+
+
 def _pool_slices(seeded: Seeded) -> list[dict[str, Any]]:
     """Body i fulfils 1 unit on each of pool orders [100 i, 100 i + 100)."""
     return [
@@ -108,14 +232,17 @@ def _check_bulk_fulfillments(document: dict[str, Any]) -> str | None:
 
 BULK_FULFILLMENTS = Scenario(
     slug="bulk-create-fulfillments-100",
-    title=f"bulkCreateFulfillments of {BULK_MAX} orders",
+    title=f"bulkCreateFulfillments of {BULK_MAX} orders, one at a time",
     query=BULK_CREATE_FULFILLMENTS,
     check=_check_bulk_fulfillments,
     variables=_pool_slices,
     writes=True,
+    target="≤ 150 ms",
+    connections=1,
+    data=f"cycling over bodies of {BULK_MAX} pool orders × 1 line each",
 )
 
-SCENARIOS = (ORDERS_PAGE, PAID_FULFILLED_PAGE, BULK_FULFILLMENTS)
+SCENARIOS = (ORDER_BY_ID, ORDERS_PAGE, PAID_FULFILLED_PAGE, ALL_NESTED_PAGE, CREATE_ORDER, BULK_FULFILLMENTS)
 
 
 def by_slug(slug: str) -> Scenario:

@@ -1,8 +1,9 @@
 """Creates the orders the scenarios use, over HTTP through the gateway's own mutations.
 
 First a pool of one-line orders for the write scenario to fulfil a unit at a time, then the regular
-orders (created after the pool, so newest-first pages show only them): each with 1–2 payments, then
-partly fulfilled through `bulkCreateFulfillments` (its first two lines in full).
+orders (created after the pool and the rich ones, so newest-first pages show only them): each with 1–2
+payments, then partly fulfilled through `bulkCreateFulfillments` (its first two lines in full). The rich
+orders, for `order(id)`, each have 10 lines, 3 payments and 3 fulfillments.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ LINES_PER_ORDER = len(LINES)
 FULFILLED_LINES = 2  # the first lines of each regular order, fulfilled in full at seeding
 PAYMENTS = ({"amount": "50.00", "method": "card"}, {"amount": "20.00", "method": "paypal"})
 POOL_QUANTITY = 100_000  # units on a pool order's one line: far more than a run fulfils
+RICH_ORDERS = 20  # orders as big as a busy shop's: ~10 lines, 3 payments, 3 fulfillments and their history
+RICH_LINES = 10
+RICH_PAYMENTS = 3
+RICH_FULFILLMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Seeded:
 
     order_ids: list[str]
     pool: list[tuple[str, str]]  # (order id, its one line item's id)
+    rich: list[str]  # the ids of the rich orders (created before the regular ones)
 
 
 def _order_input(index: int) -> dict[str, object]:
@@ -57,6 +63,19 @@ def _order_input(index: int) -> dict[str, object]:
         "buyer": {"email": f"b{index}@example.com", "firstName": "Ann", "lastName": f"Lee {index}"},
         "lineItems": list(LINES),
         "payments": list(PAYMENTS[: 1 + index % 2]),
+    }
+
+
+def _rich_input(index: int) -> dict[str, object]:
+    lines = [
+        {"productName": f"Item {j}", "sku": f"SKU-{j:03d}", "quantity": 2, "price": "4.50", "taxRate": "0.21"}
+        for j in range(RICH_LINES)
+    ]
+    return {
+        "currency": "EUR",
+        "buyer": {"email": f"rich{index}@example.com", "firstName": "Cy", "lastName": f"Ro {index}"},
+        "lineItems": lines,
+        "payments": [{"amount": "10.00", "method": "card"}] * RICH_PAYMENTS,
     }
 
 
@@ -156,6 +175,16 @@ async def seed(url: str, orders: int, pool_orders: int, concurrency: int) -> See
             [_create(session, url, _pool_input(i), slots, f"pool order {i}") for i in range(pool_orders)],
             "pool orders",
         )
+        rich = await _all(
+            [_create(session, url, _rich_input(i), slots, f"rich order {i}") for i in range(RICH_ORDERS)],
+            "rich orders",
+        )
+        for k in range(RICH_FULFILLMENTS):  # one fulfillment per round: the k-th line, in full
+            shipped = [
+                fulfillment_item(order_id, [(line_ids[k], 2)], f"1ZRICH{i:04d}{k}")
+                for i, (order_id, line_ids) in enumerate(rich)
+            ]
+            await _fulfil(session, url, shipped, slots, f"fulfilling rich orders, round {k}")
         regular = await _all(
             [_create(session, url, _order_input(i), slots, f"order {i}") for i in range(1, orders + 1)],
             "orders",
@@ -183,4 +212,5 @@ async def seed(url: str, orders: int, pool_orders: int, concurrency: int) -> See
     return Seeded(
         order_ids=[order_id for order_id, _ in regular],
         pool=[(order_id, line_ids[0]) for order_id, line_ids in pool],
+        rich=[order_id for order_id, _ in rich],
     )

@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from bench import BenchError
 
@@ -22,6 +22,7 @@ HOST = "127.0.0.1"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+READY_POLL_S = 0.01
 
 
 def free_port() -> int:
@@ -42,6 +43,7 @@ class ServerProcess:
         self._env = env
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+        self.ready_s = 0.0  # from spawning the process to its first 200 on /readyz
 
     @property
     def pid(self) -> int:
@@ -55,6 +57,7 @@ class ServerProcess:
         return f"http://{HOST}:{self.port}/graphql"
 
     def __enter__(self) -> Self:
+        started = time.monotonic()
         with self._log_path.open("wb") as log:
             self._process = subprocess.Popen(
                 self._argv, env=self._env, cwd=PACKAGE_ROOT, stdout=log, stderr=subprocess.STDOUT
@@ -64,6 +67,7 @@ class ServerProcess:
         except BaseException:
             self._stop()
             raise
+        self.ready_s = time.monotonic() - started
         return self
 
     def __exit__(
@@ -86,7 +90,7 @@ class ServerProcess:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
-            time.sleep(0.1)
+            time.sleep(READY_POLL_S)
         raise BenchError(f"{self.name} not ready after {READY_TIMEOUT_S:.0f} s{self._log_tail()}")
 
     def _stop(self) -> None:
@@ -104,14 +108,26 @@ class ServerProcess:
         return ":\n" + "\n".join(lines) if lines else ""
 
 
-def gateway(workdir: Path) -> ServerProcess:
-    """`orders-gateway serve` (from this virtualenv) on a fresh SQLite file in `workdir`."""
+class GatewayProcess(ServerProcess):
+    """The gateway, and the SQLite file it serves."""
+
+    def __init__(self, database: Path, *args: Any) -> None:
+        super().__init__(*args)
+        self.database = database
+
+
+def gateway(workdir: Path, database: Path | None = None) -> GatewayProcess:
+    """`orders-gateway serve` (from this virtualenv) on `database`, by default a fresh SQLite file in
+    `workdir`."""
+    database = database or workdir / "orders.db"
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
     env |= {
-        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'orders.db'}",
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "GATEWAY_HOST": HOST,
         "GATEWAY_PORT": str(port),
     }
     executable = Path(sys.executable).with_name("orders-gateway")
-    return ServerProcess("gateway", [str(executable), "serve"], env, port, workdir / "gateway.log")
+    argv = [str(executable), "serve"]
+    log = workdir / f"gateway-{database.stem}.log"
+    return GatewayProcess(database, "gateway", argv, env, port, log)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from graphql import OperationType
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.compiled import CompiledQueryExecution
 from schema.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def current_loaders() -> Loaders | None:
     return current[0].loaders if current else None
 
 
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecution(CompiledQueryExecution):
     """Executes a subscription event once per distinct operation and variables, for all its subscribers."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:

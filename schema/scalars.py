@@ -13,8 +13,8 @@ MAX_DECIMAL_CHARS = 40
 
 def serialize_datetime(value: datetime) -> str:
     """UTC, millisecond precision, Z suffix: 2026-11-22T14:36:46.123Z."""
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_datetime(value: object) -> datetime:
@@ -27,7 +27,8 @@ def parse_datetime(value: object) -> datetime:
 
 def serialize_decimal(value: Decimal) -> str:
     """Plain digits, never an exponent; amounts arrive already quantized to their currency."""
-    return format(value, "f")
+    text = str(value)  # plain already for the amounts and rates the store holds, and quicker than format
+    return format(value, "f") if "E" in text else text
 
 
 def parse_decimal(value: object) -> Decimal:

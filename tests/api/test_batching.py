@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.conftest import Gateway
 
-PAGE = """query($first: Int) { orders(first: $first) {
+PAGE = """query($first: Int, $filter: OrderFilter) { orders(first: $first, filter: $filter) {
   totalCount
   nodes { id customStatus { name } lineItems { id productName } history { kind }
           payments { id amount status refundedAmount }
@@ -19,9 +19,9 @@ BULK = """mutation($input: [BulkFulfillmentInput!]!) {
   bulkCreateFulfillments(input: $input) { bulkActionMetadata { totalSuccesses } } }"""
 
 
-async def statements_for(gateway: Gateway, first: int) -> int:
+async def statements_for(gateway: Gateway, first: int, filter: dict[str, Any] | None = None) -> int:
     before = gateway.statements
-    data = await gateway.query(PAGE, {"first": first})
+    data = await gateway.query(PAGE, {"first": first, "filter": filter})
     nodes = data["orders"]["nodes"]
     assert len(nodes) == first
     assert all(len(n["payments"]) == 2 and len(n["fulfillments"]) == 1 for n in nodes)
@@ -58,6 +58,10 @@ async def test_a_page_of_100_costs_what_a_page_of_1_costs(gateway: Gateway) -> N
     hundred = await statements_for(gateway, 100)
     assert one == hundred
     assert hundred <= 16  # page, count, and one batch per nested list (each in its own short transaction)
+    searched = {"query": "item", "status": ["INITIALIZED", "APPROVED"]}  # every order's lines say "Item"
+    assert (
+        await statements_for(gateway, 1, searched) == await statements_for(gateway, 100, searched) == hundred
+    )
 
 
 async def test_a_bulk_of_100_orders_writes_with_what_a_bulk_of_1_costs(gateway: Gateway) -> None:

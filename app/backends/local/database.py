@@ -2,10 +2,13 @@
 
 SQLite allows one writer; write transactions therefore start with `BEGIN IMMEDIATE` (so a read never has
 to be upgraded to a write lock mid-transaction) and are queued in-process by a lock, while reads run
-concurrently on their own connections. Callbacks given to `on_commit` run after every committed write
-(the event hub reads the log then, instead of waiting for its next poll). `statements` counts what
-requests cost, in all and on the record of the request being served (app/request_scope.py); work done
-aside (`counted=False`: the event hub's reads, audit writes) is left out.
+concurrently on their own connections. `fetch` runs a one-statement read of a SQLite file right on the
+event loop's thread: in WAL mode a read never waits for a writer, and it takes SQLite microseconds where
+handing it to aiosqlite's thread (begin, execute, fetch, roll back) costs a thread round trip each.
+Callbacks given to `on_commit` run after every committed write (the event hub reads the log then, instead
+of waiting for its next poll). `statements` counts what requests cost, in all and on the record of the
+request being served (app/request_scope.py); work done aside (`counted=False`: the event hub's reads,
+audit writes) is left out.
 """
 
 from __future__ import annotations
@@ -15,15 +18,19 @@ import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.request_scope import current
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Sequence
 
+    from sqlalchemy import Executable, RowMapping
+
+SQLITE_POOL_SIZE = 24
 _WRITE = "gateway_write"
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
 _UNCOUNTED = "gateway_uncounted"
@@ -42,6 +49,10 @@ class Database:
         self.statements = 0
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         kwargs: dict[str, Any] = {}
+        if self.is_sqlite and ":memory:" not in url:
+            # Each aiosqlite connection is a thread, opened with four PRAGMAs: keep enough of them that the
+            # reads of concurrent requests (one per nested list) do not open and close one each.
+            kwargs["pool_size"] = SQLITE_POOL_SIZE
         if not self.is_sqlite:
             # `pool_size` bounds the connections this process opens; pre-ping replaces the ones a database
             # restart broke, so the process reconnects by itself.
@@ -55,10 +66,23 @@ class Database:
             _quiet_driver_debug()
             event.listen(sync_engine, "connect", _sqlite_connect)
             event.listen(sync_engine, "begin", _sqlite_begin)
+        self._local_reads: Engine | None = None
+        self._local_connection: Connection | None = None
+        if self.is_sqlite and ":memory:" not in url:
+            # The same file through the standard library's driver, for `fetch` (no thread in between).
+            self._local_reads = create_engine(make_url(url).set(drivername="sqlite"))
+            event.listen(self._local_reads, "before_cursor_execute", self._count)
+            event.listen(self._local_reads, "connect", _sqlite_connect)
+            event.listen(self._local_reads, "begin", _sqlite_begin)
         self._writer = self.engine.execution_options(**{_WRITE: True})
         self._uncounted_writer = self.engine.execution_options(**{_WRITE: True, _UNCOUNTED: True})
         self._uncounted_reader = self.engine.execution_options(**{_UNCOUNTED: True})
         self._committed: list[Callable[[], None]] = []
+
+    @property
+    def engines(self) -> list[Engine]:
+        """Every (sync) engine statements run through: the async engine's, and that of `fetch` on SQLite."""
+        return [self.engine.sync_engine, *([self._local_reads] if self._local_reads else [])]
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Calls `callback` after each write transaction commits (never after a rollback)."""
@@ -75,6 +99,22 @@ class Database:
         """A connection in a read transaction (a consistent snapshot on both dialects)."""
         async with (self.engine if counted else self._uncounted_reader).connect() as conn:
             yield conn
+
+    async def fetch(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> Sequence[RowMapping]:
+        """The rows of a one-statement read (a SQLite file is read on the loop's thread, through one
+        connection kept for it: nothing else runs on that thread while it reads)."""
+        if self._local_reads is None:
+            async with self.read() as conn:
+                return (await conn.execute(statement, parameters)).mappings().all()
+        if self._local_connection is None:
+            self._local_connection = self._local_reads.connect()
+        local = self._local_connection
+        try:
+            return local.execute(statement, parameters).mappings().all()
+        finally:
+            local.rollback()
 
     @asynccontextmanager
     async def write(self, *, counted: bool = True) -> AsyncIterator[AsyncConnection]:
@@ -100,6 +140,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._local_connection is not None:
+            self._local_connection.close()
+        if self._local_reads is not None:
+            self._local_reads.dispose()
 
 
 async def serialize(conn: AsyncConnection, name: str) -> None:

@@ -86,15 +86,20 @@ def order_from_row(row: RowMapping) -> Order:
     )
 
 
-def search_text(agg: OrderAggregate) -> str:
-    """The words free-text search matches the start of: number, buyer names and email, product names."""
+def order_words(agg: OrderAggregate) -> list[str]:
+    """The words free-text search matches the start of, each once: number, buyer names and email, product
+    names."""
     order = agg.order
     parts = [order.number]
     if order.buyer:
         parts += [order.buyer.first_name or "", order.buyer.last_name or "", order.buyer.email or ""]
     parts += [line.product_name for line in agg.line_items]
-    words = dict.fromkeys(search_words(" ".join(parts)))
-    return " " + " ".join(words)
+    return list(dict.fromkeys(search_words(" ".join(parts))))
+
+
+def search_text(agg: OrderAggregate) -> str:
+    """The order's words as one text, each after a space."""
+    return " " + " ".join(order_words(agg))
 
 
 def order_to_row(agg: OrderAggregate) -> dict[str, Any]:

@@ -15,13 +15,16 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.backends.local import mapping
 from app.backends.local.event_log import before_appending
+from app.backends.local.queries import ORDER_COUNT
 from app.backends.local.tables import (
+    counters_t,
     events_t,
     fulfillments_t,
     history_t,
     lines_t,
     orders_t,
     payments_t,
+    words_t,
 )
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.model import OrderAggregate
@@ -100,9 +103,13 @@ async def load(conn: AsyncConnection, order_ids: Sequence[str]) -> Loaded:
 
 
 async def insert_new(conn: AsyncConnection, change: Change) -> None:
-    """Writes a new order: its row, its children, its history and events."""
+    """Writes a new order: its row, its search words, its children, its history and events; counts it."""
     await conn.execute(insert(orders_t).values(mapping.order_to_row(change.aggregate)))
+    await conn.execute(
+        update(counters_t).where(counters_t.c.name == ORDER_COUNT).values(value=counters_t.c.value + 1)
+    )
     empty = OrderAggregate(change.order)
+    await _write_words(conn, [(empty, change)], new=True)
     await _write_children(conn, [(empty, change)], {})
     await _write_records(conn, [change])
 
@@ -126,8 +133,26 @@ async def save(
     result = await conn.execute(guarded, rows)
     if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
         raise DomainError("the order changed meanwhile; try again", (field,), ErrorCode.REVISION_MISMATCH)
+    await _write_words(conn, changed)
     await _write_children(conn, changed, loaded.next_position)
     await _write_records(conn, [change for _, change in changed])
+
+
+async def _write_words(
+    conn: AsyncConnection, changed: Sequence[tuple[OrderAggregate, Change]], new: bool = False
+) -> None:
+    """Rewrites the search words of the orders whose words changed (all of them for new orders)."""
+    rewritten: list[str] = []
+    rows: list[dict[str, str]] = []
+    for before, change in changed:
+        words = mapping.order_words(change.aggregate)
+        if new or words != mapping.order_words(before):
+            rewritten.append(change.order.id)
+            rows += [{"word": word, "order_id": change.order.id} for word in words]
+    if rewritten and not new:
+        await conn.execute(delete(words_t).where(words_t.c.order_id.in_(rewritten)))
+    if rows:
+        await conn.execute(insert(words_t), rows)
 
 
 async def _write_children(

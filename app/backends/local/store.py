@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from app.backends.local import mapping, persistence, queries
 from app.backends.local.database import dialect_insert, serialize
@@ -79,6 +79,22 @@ if TYPE_CHECKING:
 
 SOURCE = "local"
 FIRST_NUMBER = 10001
+# The hot reads, built once: a list of ids binds as one expanding parameter.
+_ORDERS_BY_ID = select(orders_t).where(orders_t.c.id.in_(bindparam("ids", expanding=True)))
+
+# The rows of each child table for the orders `ids`, each with its order's currency, in their order.
+_CHILDREN = {
+    table.name: select(table, orders_t.c.currency.label("order_currency"))
+    .join(orders_t, orders_t.c.id == table.c.order_id)
+    .where(table.c.order_id.in_(bindparam("ids", expanding=True)))
+    .order_by(*order_by)
+    for table, order_by in (
+        (lines_t, (lines_t.c.position,)),
+        (payments_t, (payments_t.c.position,)),
+        (fulfillments_t, (fulfillments_t.c.position,)),
+        (history_t, (history_t.c.revision, history_t.c.ordinal)),
+    )
+}
 
 
 Decide = Callable[[OrderAggregate, ChangeContext], "Change | None"]
@@ -140,24 +156,17 @@ class LocalBackend:
         local = [i for i in order_ids if ids.source_of(i) == SOURCE]
         if not local:
             return {}
-        async with self.db.read() as conn:
-            rows = (await conn.execute(select(orders_t).where(orders_t.c.id.in_(local)))).mappings()
-            return {row["id"]: mapping.order_from_row(row) for row in rows}
+        rows = await self.db.fetch(_ORDERS_BY_ID, {"ids": local})
+        return {row["id"]: mapping.order_from_row(row) for row in rows}
 
     async def get_order_by_number(self, number: str) -> Order | None:
         if not number.isdigit() or len(number) > 18:
             return None
-        async with self.db.read() as conn:
-            row = (
-                (await conn.execute(select(orders_t).where(orders_t.c.number == int(number))))
-                .mappings()
-                .first()
-            )
-        return mapping.order_from_row(row) if row else None
+        rows = await self.db.fetch(select(orders_t).where(orders_t.c.number == int(number)))
+        return mapping.order_from_row(rows[0]) if rows else None
 
     async def search_orders(self, query: OrderQuery) -> OrderPage:
-        async with self.db.read() as conn:
-            rows = list((await conn.execute(queries.page_select(query))).mappings())
+        rows = await self.db.fetch(queries.page_select(query))
         page = rows[: query.first]
         return OrderPage(
             orders=[mapping.order_from_row(r) for r in page],
@@ -166,51 +175,42 @@ class LocalBackend:
         )
 
     async def count_orders(self, filter: OrderFilter) -> int:
-        async with self.db.read() as conn:
-            return int((await conn.execute(queries.count_select(filter))).scalar_one())
+        [row] = await self.db.fetch(queries.count_select(filter))
+        return int(next(iter(row.values())))
 
-    async def _children(self, table: Table, order_ids: Sequence[str], *order_by: Any) -> dict[str, list[Any]]:
+    async def _children(self, table: Table, order_ids: Sequence[str]) -> dict[str, list[Any]]:
         """Rows of a child table for many orders in one statement, each with its order's currency."""
         grouped: dict[str, list[Any]] = defaultdict(list)
         if order_ids:
-            async with self.db.read() as conn:
-                stmt = (
-                    select(table, orders_t.c.currency.label("order_currency"))
-                    .join(orders_t, orders_t.c.id == table.c.order_id)
-                    .where(table.c.order_id.in_(order_ids))
-                    .order_by(*order_by)
-                )
-                for row in (await conn.execute(stmt)).mappings():
-                    grouped[row["order_id"]].append(row)
+            for row in await self.db.fetch(_CHILDREN[table.name], {"ids": list(order_ids)}):
+                grouped[row["order_id"]].append(row)
         return grouped
 
     async def line_items(self, order_ids: Sequence[str]) -> Mapping[str, list[LineItem]]:
-        rows = await self._children(lines_t, order_ids, lines_t.c.position)
+        rows = await self._children(lines_t, order_ids)
         return {oid: [mapping.line_from_row(r, r["order_currency"]) for r in rs] for oid, rs in rows.items()}
 
     async def payments(self, order_ids: Sequence[str]) -> Mapping[str, list[Payment]]:
-        rows = await self._children(payments_t, order_ids, payments_t.c.position)
+        rows = await self._children(payments_t, order_ids)
         return {
             oid: [mapping.payment_from_row(r, r["order_currency"]) for r in rs] for oid, rs in rows.items()
         }
 
     async def fulfillments(self, order_ids: Sequence[str]) -> Mapping[str, list[Fulfillment]]:
-        rows = await self._children(fulfillments_t, order_ids, fulfillments_t.c.position)
+        rows = await self._children(fulfillments_t, order_ids)
         return {oid: [mapping.fulfillment_from_row(r) for r in rs] for oid, rs in rows.items()}
 
     async def history(self, order_ids: Sequence[str]) -> Mapping[str, list[HistoryEntry]]:
-        rows = await self._children(history_t, order_ids, history_t.c.revision, history_t.c.ordinal)
+        rows = await self._children(history_t, order_ids)
         return {oid: [mapping.history_from_row(r) for r in rs] for oid, rs in rows.items()}
 
     async def statuses(self) -> list[CustomStatus]:
-        async with self.db.read() as conn:
-            rows = (await conn.execute(select(statuses_t).order_by(statuses_t.c.position))).mappings()
-            return [mapping.status_from_row(r) for r in rows]
+        rows = await self.db.fetch(select(statuses_t).order_by(statuses_t.c.position))
+        return [mapping.status_from_row(r) for r in rows]
 
     async def statuses_by_id(self, status_ids: Sequence[str]) -> Mapping[str, CustomStatus]:
-        async with self.db.read() as conn:
-            rows = (await conn.execute(select(statuses_t).where(statuses_t.c.id.in_(status_ids)))).mappings()
-            return {r["id"]: mapping.status_from_row(r) for r in rows}
+        rows = await self.db.fetch(select(statuses_t).where(statuses_t.c.id.in_(status_ids)))
+        return {r["id"]: mapping.status_from_row(r) for r in rows}
 
     # ----------------------------------------------------------------------------------------- writes
 

@@ -92,6 +92,21 @@ class OrderRow(SQLModel, table=True):
     search_text: str = Field(sa_column=Column(Text, nullable=False))
 
 
+# Words compare bytewise on both dialects (SQLite's default; PostgreSQL's "C"), so that a prefix is a range.
+_WORD = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class OrderWordRow(SQLModel, table=True):
+    """The words of an order's `search_text`, one row each: free-text search finds an order by the prefix
+    of one of its words through this index instead of reading every order's text."""
+
+    __tablename__ = "order_words"
+    __table_args__ = (Index("ix_order_words_order", "order_id"),)
+
+    word: str = Field(sa_column=Column(_WORD, primary_key=True))
+    order_id: str = Field(foreign_key="orders.id", primary_key=True, max_length=64)
+
+
 class LineItemRow(SQLModel, table=True):
     __tablename__ = "line_items"
 
@@ -254,6 +269,7 @@ class RateBucketRow(SQLModel, table=True):
 
 # The Core tables behind the models, for SQL written with SQLAlchemy Core.
 orders_t: Table = OrderRow.__table__  # type: ignore[attr-defined]
+words_t: Table = OrderWordRow.__table__  # type: ignore[attr-defined]
 lines_t: Table = LineItemRow.__table__  # type: ignore[attr-defined]
 payments_t: Table = PaymentRow.__table__  # type: ignore[attr-defined]
 fulfillments_t: Table = FulfillmentRow.__table__  # type: ignore[attr-defined]
