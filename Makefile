@@ -34,7 +34,7 @@ test: lint $(JS_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+	$(BIN)/python -m bench $(if $(QUICK),--quick,) $(if $(DB),--db $(DB),)
 
 export-schema: $(STAMP)
 	$(BIN)/orders-gateway export-schema

@@ -1,4 +1,5 @@
-"""`python -m bench [--quick]`: measures every scenario against the gateway and its baselines."""
+"""`python -m bench [--quick] [--db postgres]`: measures every scenario against the gateway and its
+baselines, on SQLite (the default) or on a PostgreSQL server the bench starts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import BenchError, report, server
+from bench import BenchError, postgres, report, server
 from bench.baseline import baseline
 from bench.fanout import FanoutResult, allow_open_files, run_fanout
 from bench.graphql import Captured, capture
@@ -38,18 +39,21 @@ def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) ->
     return path
 
 
-def run(profile: Profile, workdir: Path) -> tuple[report.Startup, list[report.ScenarioResult], FanoutResult]:
+def run(
+    profile: Profile, workdir: Path, url: str | None = None
+) -> tuple[report.Startup, list[report.ScenarioResult], FanoutResult]:
     """Starts a gateway on an empty store (timing its start and reading its idle RSS), seeds it, measures
     each scenario on it and, for reads, on the raw SQL baseline reading the same rows from its database;
     then on a bare aiohttp baseline replaying each response; then the fan-out of order events to many
     subscribers.
 
     The response captured (to check, and for the baselines to replay) is that to the first request body.
+    With `url` (PostgreSQL) the gateway serves that database; the raw SQL baseline reads SQLite files only.
     """
     measured: list[tuple[Scenario, Path, int, Captured, LoadResult, LoadResult | None]] = []
     pool_orders = profile.write_payloads * BULK_MAX
     _progress("starting the gateway")
-    with server.gateway(workdir) as gateway:
+    with server.gateway(workdir, url=url) as gateway:
         time.sleep(IDLE_SETTLE_S)
         startup = report.Startup(ready_s=gateway.ready_s, idle_rss_kib=sample(gateway.pid).rss_kib)
         _progress(f"seeding {pool_orders} pool orders, then {profile.orders} orders")
@@ -64,7 +68,7 @@ def run(profile: Profile, workdir: Path) -> tuple[report.Startup, list[report.Sc
             timing = scenario.profile_for(profile)
             on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing)
             on_rawsql = None
-            if not scenario.writes:
+            if not scenario.writes and gateway.database is not None:
                 _progress(f"measuring the raw SQL baseline: {scenario.title}")
                 with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
                     on_rawsql = run_load(raw.graphql_url, payloads_file, scenario.slug, raw.pid, timing)
@@ -140,6 +144,12 @@ def main() -> int:
         action="store_true",
         help="0.5 s warm-up + 2 s measured instead of 3 s + 15 s, and a store of 1k orders only",
     )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the store: SQLite (default) or PostgreSQL (scenarios only; results in bench/results/postgres/)",
+    )
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
         print("bench failed: reading server CPU and RSS needs Linux /proc", file=sys.stderr)
@@ -149,6 +159,8 @@ def main() -> int:
     try:
         allow_open_files(profile.subscribers)  # the gateway, started from here, inherits the limit
         with tempfile.TemporaryDirectory(prefix="orders-bench-") as workdir:
+            if args.db == "postgres":
+                return _on_postgres(profile, Path(workdir), started)
             startup, results, fanout = run(profile, Path(workdir))
             _write_scenarios(startup, results, fanout, profile, started)
             sizes = run_sizes(profile, Path(workdir))
@@ -158,6 +170,17 @@ def main() -> int:
     print(report.sizes_table(sizes))
     print(f"\nwrote {report.write_sizes_json(sizes, profile, started)}\n")
     print(f"wrote {report.write_markdown(startup, results, fanout, sizes, started)}")
+    return 0
+
+
+def _on_postgres(profile: Profile, workdir: Path, started: datetime) -> int:
+    """The scenarios on PostgreSQL (the store sizes and the raw SQL baseline are measured on SQLite)."""
+    report.RESULTS_DIR = report.RESULTS_DIR / "postgres"
+    _progress("starting PostgreSQL")
+    with postgres.database(workdir) as url:
+        startup, results, fanout = run(profile, workdir, url)
+    _write_scenarios(startup, results, fanout, profile, started)
+    print(f"wrote {report.write_markdown(startup, results, fanout, [], started, 'PostgreSQL')}")
     return 0
 
 

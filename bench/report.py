@@ -201,16 +201,17 @@ def write_markdown(
     fanout: FanoutResult,
     sizes: list[SizeResult],
     started: datetime,
+    store: str = "SQLite WAL",
 ) -> Path:
     """Writes bench/results/RESULTS.md, the run's figures beside the targets, and returns its path."""
     profile = results[0].profile if results else None
     lines = [
         f"# Benchmark results ({profile.name if profile else '-'} profile, {started:%Y-%m-%d %H:%M} UTC)",
         "",
-        f"One gateway process, SQLite WAL, {os.cpu_count()} CPUs shared with the load generator; "
+        f"One gateway process, {store}, {os.cpu_count()} CPUs shared with the load generator; "
         f"{profile.connections if profile else '-'} connections. Baselines measured in the same run: "
-        "a bare aiohttp handler replying the same bytes, and the raw SQL reads of the same rows "
-        "(aiosqlite). Per-scenario JSON beside this file.",
+        "a bare aiohttp handler replying the same bytes, and (on SQLite) the raw SQL reads of the same "
+        "rows (aiosqlite). Per-scenario JSON beside this file.",
         "",
         "| scenario | target | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB | "
         "÷ aiohttp | ÷ raw SQL | data |",

@@ -109,25 +109,25 @@ class ServerProcess:
 
 
 class GatewayProcess(ServerProcess):
-    """The gateway, and the SQLite file it serves."""
+    """The gateway, and the SQLite file it serves (None on PostgreSQL)."""
 
-    def __init__(self, database: Path, *args: Any) -> None:
+    def __init__(self, database: Path | None, *args: Any) -> None:
         super().__init__(*args)
         self.database = database
 
 
-def gateway(workdir: Path, database: Path | None = None) -> GatewayProcess:
-    """`orders-gateway serve` (from this virtualenv) on `database`, by default a fresh SQLite file in
-    `workdir`."""
-    database = database or workdir / "orders.db"
+def gateway(workdir: Path, database: Path | None = None, url: str | None = None) -> GatewayProcess:
+    """`orders-gateway serve` (from this virtualenv) on the database at `url`, else on the SQLite file
+    `database`, by default a fresh one in `workdir`."""
+    file = None if url else database or workdir / "orders.db"
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
     env |= {
-        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "GATEWAY_DATABASE_URL": url or f"sqlite+aiosqlite:///{file}",
         "GATEWAY_HOST": HOST,
         "GATEWAY_PORT": str(port),
     }
     executable = Path(sys.executable).with_name("orders-gateway")
     argv = [str(executable), "serve"]
-    log = workdir / f"gateway-{database.stem}.log"
-    return GatewayProcess(database, "gateway", argv, env, port, log)
+    log = workdir / f"gateway-{file.stem if file else 'postgres'}.log"
+    return GatewayProcess(file, "gateway", argv, env, port, log)
