@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from app import bootstrap
+from app.backends.local.database import Database
 from app.backends.local.migrations import upgrade
 from app.backends.local.tables import events_t
 from app.config import Settings
@@ -195,6 +196,18 @@ async def new_database(
     finally:
         await conn.close()
     return f"postgresql+asyncpg://postgres@/{name}?host={socket_dir}"
+
+
+@pytest_asyncio.fixture
+async def postgres_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    """A migrated database of its own on the session's PostgreSQL server, for store-level tests."""
+    url = await new_database("postgresql", request, tmp_path_factory)
+    await asyncio.to_thread(upgrade, url)
+    database = Database(url)
+    yield database
+    await database.dispose()
 
 
 # Keys of the `keyed_gateway`: "all" has every scope; "only S" just S; "without S" every scope but S.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,25 +10,17 @@ from sqlalchemy import insert
 
 from app.backends.local.database import Database
 from app.backends.local.event_log import LocalEventLog, before_appending
-from app.backends.local.migrations import upgrade
 from app.backends.local.tables import events_t
 from app.backends.local.upstream_events import UpstreamEvent, UpstreamEventLog
 from app.domain.events import EventFilter
 from app.domain.model import EventType
-from tests.conftest import new_database
 
 AT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Database]:
-    url = await new_database("postgresql", request, tmp_path_factory)
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
-    yield database
-    await database.dispose()
+def db(postgres_db: Database) -> Database:
+    return postgres_db
 
 
 async def test_an_appender_waits_until_the_transaction_before_it_commits(db: Database) -> None:

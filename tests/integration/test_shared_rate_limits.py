@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from itertools import cycle
 
 import aiohttp
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 
 from app.backends.local.database import Database
-from app.backends.local.migrations import upgrade
 from app.backends.local.rate_buckets import DatabaseBuckets
 from app.backends.local.tables import rate_buckets_t
 from app.domain.access import Scope
@@ -25,15 +22,9 @@ from tests.support.processes import gateway_process
 CREATE = "mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { id } } }"
 
 
-@pytest_asyncio.fixture
-async def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Database]:
-    url = await new_database("postgresql", request, tmp_path_factory)
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
-    yield database
-    await database.dispose()
+@pytest.fixture
+def db(postgres_db: Database) -> Database:
+    return postgres_db
 
 
 async def test_two_limiters_on_one_database_share_each_keys_bucket(db: Database) -> None:
