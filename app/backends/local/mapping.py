@@ -117,6 +117,7 @@ def order_to_row(agg: OrderAggregate) -> dict[str, Any]:
         "currency": cur,
         "buyer": _dump(order.buyer),
         "buyer_email": order.buyer.email.lower() if order.buyer and order.buyer.email else None,
+        "buyer_customer_id": order.buyer.customer_id if order.buyer else None,
         "billing_address": _dump(order.billing_address),
         "shipping_address": _dump(order.shipping_address),
         "shipping_title": order.shipping_line.title if order.shipping_line else None,

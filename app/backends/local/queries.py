@@ -68,7 +68,7 @@ def conditions(f: OrderFilter) -> list[ColumnElement[bool]]:
     if f.updated_after is not None:
         where.append(c.updated_at > f.updated_after)
     if f.customer_id is not None:
-        where.append(c.buyer["customer_id"].as_string() == f.customer_id)
+        where.append(c.buyer_customer_id == f.customer_id)
     if f.tracking_number is not None:
         shipped = select(fulfillments_t.c.order_id).where(
             fulfillments_t.c.tracking_number == f.tracking_number

@@ -72,6 +72,7 @@ class OrderRow(SQLModel, table=True):
     currency: str = Field(max_length=3)
     buyer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     buyer_email: str | None = Field(default=None, index=True, max_length=254)
+    buyer_customer_id: str | None = Field(default=None, index=True, max_length=200)
     billing_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     shipping_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     shipping_title: str | None = Field(default=None, max_length=200)
@@ -149,7 +150,7 @@ class FulfillmentRow(SQLModel, table=True):
     position: int
     status: str = Field(max_length=20)
     lines: list[list[Any]] = Field(sa_column=Column(JSON, nullable=False))
-    tracking_number: str | None = Field(default=None, max_length=200)
+    tracking_number: str | None = Field(default=None, index=True, max_length=200)
     shipping_provider: str | None = Field(default=None, max_length=200)
     tracking_link: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = _time()
