@@ -17,6 +17,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.background import Background
 from app.domain.events import EVERY_EVENT
 from app.events.log import EventBatch
 
@@ -116,7 +117,7 @@ class EventHub:
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()
         self._reading = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._runner = Background("event-hub")
         self.observe_lag: Callable[[float], None] | None = None
 
     @property
@@ -135,14 +136,10 @@ class EventHub:
 
     def start(self) -> None:
         """Starts tailing the log from its head (as soon as the database answers)."""
-        self._task = asyncio.create_task(self._run(), name="event-hub")
+        self._runner.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._runner.stop()
 
     def notify(self) -> None:
         """Says the log may have grown: the tail reader reads it now rather than at its next poll."""

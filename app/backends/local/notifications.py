@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from app.backends.local.event_log import CHANNEL
+from app.background import Background
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,18 +35,14 @@ class EventNotifications:
         self._connect_params: dict[str, Any] = dict(params)
         self._wake = wake
         self._retry_s = retry_s
-        self._task: asyncio.Task[None] | None = None
+        self._runner = Background("event-notifications")
         self.listening = asyncio.Event()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="event-notifications")
+        self._runner.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._runner.stop()
 
     async def _run(self) -> None:
         while True:

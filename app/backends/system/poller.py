@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.backends.system import mapping, paging
+from app.background import Background
 from app.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -65,21 +66,17 @@ class SystemPoller:
         self.callback_url = callback_url
         self.polls = 0  # polls finished (well or not) by the background task
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._runner = Background("system-poller")
 
     def wake(self) -> None:
         """Polls now instead of at the next interval (wakes during a poll cause one more poll)."""
         self._wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="system-poller")
+        self._runner.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._runner.stop()
 
     async def _run(self) -> None:
         if self.callback_url:
