@@ -112,7 +112,9 @@ class QueryLimiter(SchemaExtension):
         result = execution.result
         self._actual = measure.base + count_objects(result.data if result else None, measure.free)
         if admission is not None and admission.admitted:
-            self._remaining = await self._limiter.give_back(bucket, measure.cost - self._actual)
+            unused = measure.cost - self._actual
+            # Nothing to give back is the common case: no second bucket call (a statement on PostgreSQL).
+            self._remaining = await self._limiter.give_back(bucket, unused) if unused else admission.remaining
 
     async def get_results(self) -> dict[str, Any]:
         if self._remaining is None:

@@ -8,15 +8,17 @@ from itertools import cycle
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.backends.local.database import Database
 from app.backends.local.rate_buckets import DatabaseBuckets
 from app.backends.local.tables import rate_buckets_t
+from app.config import Settings
 from app.domain.access import Scope
 from app.limits import ANONYMOUS, Admission
+from app.server import GATEWAY
 from tests.api.test_rate_limits import ORDER, PAGE, SMALL, post
-from tests.conftest import bearer, issue_keys, new_database
+from tests.conftest import bearer, issue_keys, new_database, start_gateway
 from tests.support.processes import gateway_process
 
 CREATE = "mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { id } } }"
@@ -40,6 +42,17 @@ async def test_two_limiters_on_one_database_share_each_keys_bucket(db: Database)
     assert await other.take("k2", 100) == Admission(True, 0)  # each key its own bucket
 
 
+async def test_a_keyed_bucket_costs_one_statement_per_call(db: Database) -> None:
+    buckets = DatabaseBuckets(db, 100, 1)
+    await buckets.take("k", 1)  # the bucket's first use also creates its row
+    run: list[str] = []
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, *_: run.append(sql))
+    await buckets.take("k", 10)
+    await buckets.give_back("k", 5)
+    await buckets.level("k")
+    assert [sql.split()[0] for sql in run] == ["WITH", "UPDATE", "SELECT"]
+
+
 async def test_buckets_refill_with_the_databases_clock(db: Database) -> None:
     buckets = DatabaseBuckets(db, 100, 50)
     assert (await buckets.take("k", 100)).remaining == 0
@@ -49,13 +62,14 @@ async def test_buckets_refill_with_the_databases_clock(db: Database) -> None:
 
 async def test_the_anonymous_bucket_of_open_local_mode_costs_no_statement(db: Database) -> None:
     buckets = DatabaseBuckets(db, 100, 1)
-    before = db.statements
+    run: list[str] = []  # every statement, counted or not (the buckets' own are left out of db.statements)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, *_: run.append(sql))
     assert (await buckets.take(ANONYMOUS, 10)).admitted
     await buckets.give_back(ANONYMOUS, 5)
     assert await buckets.level(ANONYMOUS) == 95
     async with db.read() as conn:
         assert (await conn.execute(select(func.count()).select_from(rate_buckets_t))).scalar_one() == 0
-    assert db.statements == before + 1  # the count just made
+    assert len(run) == 1  # the count just made
 
 
 async def test_a_flood_spread_over_two_processes_is_held_to_one_bucket(
@@ -80,3 +94,34 @@ async def test_a_flood_spread_over_two_processes_is_held_to_one_bucket(
     # 60 points, 11 a query, 0.5 a second back: five get through; with a bucket per process, ten would
     assert statuses.count(200) == 5, statuses
     assert statuses.count(429) == 11
+
+
+async def test_a_query_that_uses_its_whole_cost_charges_its_bucket_once(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    database = await new_database("postgresql", request, tmp_path_factory)
+    tokens = await issue_keys(database, {"reader": set(Scope)})
+    runner, url = await start_gateway(Settings(database_url=database, port=0))
+    run: list[str] = []
+    engine = runner.app[GATEWAY].database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_: run.append(sql))
+    try:
+        async with aiohttp.ClientSession() as http:
+            created = await post(
+                http, url, {"query": CREATE, "variables": {"i": ORDER}}, bearer(tokens["reader"])
+            )
+            assert created[0] == 200
+            run.clear()
+            full = {"query": "{ orders(first: 1) { nodes { id } } }"}  # gets the one order it asks for
+            status, _, body = await post(http, url, full, bearer(tokens["reader"]))
+            assert (
+                status == 200
+                and body["extensions"]["cost"]["actual"] == body["extensions"]["cost"]["requested"]
+            )
+            assert sum("rate_buckets" in sql for sql in run) == 1  # nothing unused: no give-back
+            run.clear()
+            partly = {"query": "{ orders(first: 20) { nodes { id } } }"}  # asks for 21, gets 2
+            await post(http, url, partly, bearer(tokens["reader"]))
+            assert sum("rate_buckets" in sql for sql in run) == 2  # take, then give back the rest
+    finally:
+        await runner.cleanup()
