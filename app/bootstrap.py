@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,7 @@ class Gateway:
     audit: AuditTrail
     limiter: RateLimiter
     notifications: EventNotifications | None = None
-    wix: Wix | None = field(default=None)
+    wix: Wix | None = None
     system: SystemParts | None = None
 
     def start(self) -> None:
