@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.access import Access
 from app.audit import AuditTrail
@@ -119,7 +119,7 @@ async def test_a_failed_audit_write_is_logged_not_raised(
     db, _ = databases
     trail = AuditTrail(LocalAuditLog(db), lambda: T0)
     async with db.write() as conn:
-        await conn.exec_driver_sql("DROP TABLE audit_log")
+        await conn.execute(text("DROP TABLE audit_log"))
     trail.record(Principal("shop", frozenset()), "req-9", "createOrder", [], "OK")
     await trail.drain()
     assert "could not write the audit entry of createOrder (request req-9)" in caplog.text

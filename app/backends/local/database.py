@@ -1,10 +1,13 @@
 """The local store's engine: SQLite (WAL, one writer at a time) or PostgreSQL, with a statement counter.
 
 SQLite allows one writer; write transactions therefore start with `BEGIN IMMEDIATE` (so a read never has
-to be upgraded to a write lock mid-transaction) and are queued in-process by a lock, while reads run
-concurrently on their own connections. `fetch` runs a one-statement read of a SQLite file right on the
-event loop's thread: in WAL mode a read never waits for a writer, and it takes SQLite microseconds where
-handing it to aiosqlite's thread (begin, execute, fetch, roll back) costs a thread round trip each.
+to be upgraded to a write lock mid-transaction) and are queued in-process by a lock. A SQLite file is
+read and written right on the event loop's thread, through the standard library's driver
+(`LoopConnection`): a statement takes SQLite microseconds, where handing it to aiosqlite's thread costs a
+thread round trip, and on a busy machine a wait for that thread to be scheduled, each time, with the
+write lock held. In WAL mode a read never waits for a writer. A write waits only when another process
+holds the file's write lock: the loop-thread writer does not wait then (its busy timeout is 0) but hands
+that transaction to aiosqlite, whose thread waits up to the busy timeout.
 Callbacks given to `on_commit` run after every committed write (the event hub reads the log then, instead
 of waiting for its next poll). `statements` counts what requests cost, in all and on the record of the
 request being served (app/request_scope.py); work done aside (`counted=False`: the event hub's reads,
@@ -16,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.request_scope import current
@@ -28,12 +32,42 @@ from app.request_scope import current
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
 
-    from sqlalchemy import Executable, RowMapping
+    from sqlalchemy import CursorResult, Executable, RootTransaction, RowMapping
+    from sqlalchemy.engine.interfaces import Dialect
+    from sqlalchemy.sql.selectable import TypedReturnsRows
+    from sqlalchemy.util.typing import TupleAny
 
+_Ts = TypeVarTuple("_Ts")
 SQLITE_POOL_SIZE = 24
 _WRITE = "gateway_write"
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
 _UNCOUNTED = "gateway_uncounted"
+
+
+class LoopConnection:
+    """A SQLite connection run on the event loop's thread, behind the awaitable `execute` of an
+    `AsyncConnection` (each statement completes before `execute` returns; nothing is awaited)."""
+
+    __slots__ = ("_sync", "dialect")
+
+    def __init__(self, sync: Connection) -> None:
+        self._sync = sync
+        self.dialect: Dialect = sync.dialect
+
+    @overload
+    async def execute(
+        self, statement: TypedReturnsRows[*_Ts], parameters: Any = None
+    ) -> CursorResult[*_Ts]: ...
+
+    @overload
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[*TupleAny]: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[*TupleAny]:
+        return self._sync.execute(statement, parameters)
+
+
+DbConnection = AsyncConnection | LoopConnection
+"""What `Database.read()` and `write()` hand out: statements are awaited the same way on both."""
 
 
 class Database:
@@ -66,14 +100,15 @@ class Database:
             _quiet_driver_debug()
             event.listen(sync_engine, "connect", _sqlite_connect)
             event.listen(sync_engine, "begin", _sqlite_begin)
-        self._local_reads: Engine | None = None
+        self._local: Engine | None = None
         self._local_connection: Connection | None = None
+        self._local_writer: Connection | None = None
         if self.is_sqlite and ":memory:" not in url:
-            # The same file through the standard library's driver, for `fetch` (no thread in between).
-            self._local_reads = create_engine(make_url(url).set(drivername="sqlite"))
-            event.listen(self._local_reads, "before_cursor_execute", self._count)
-            event.listen(self._local_reads, "connect", _sqlite_connect)
-            event.listen(self._local_reads, "begin", _sqlite_begin)
+            # The same file through the standard library's driver, on the loop's thread.
+            self._local = create_engine(make_url(url).set(drivername="sqlite"), pool_size=SQLITE_POOL_SIZE)
+            event.listen(self._local, "before_cursor_execute", self._count)
+            event.listen(self._local, "connect", _sqlite_connect)
+            event.listen(self._local, "begin", _sqlite_begin)
         self._writer = self.engine.execution_options(**{_WRITE: True})
         self._uncounted_writer = self.engine.execution_options(**{_WRITE: True, _UNCOUNTED: True})
         self._uncounted_reader = self.engine.execution_options(**{_UNCOUNTED: True})
@@ -82,7 +117,7 @@ class Database:
     @property
     def engines(self) -> list[Engine]:
         """Every (sync) engine statements run through: the async engine's, and that of `fetch` on SQLite."""
-        return [self.engine.sync_engine, *([self._local_reads] if self._local_reads else [])]
+        return [self.engine.sync_engine, *([self._local] if self._local else [])]
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Calls `callback` after each write transaction commits (never after a rollback)."""
@@ -95,21 +130,29 @@ class Database:
                 request.statements += 1
 
     @asynccontextmanager
-    async def read(self, *, counted: bool = True) -> AsyncIterator[AsyncConnection]:
+    async def read(self, *, counted: bool = True) -> AsyncIterator[DbConnection]:
         """A connection in a read transaction (a consistent snapshot on both dialects)."""
-        async with (self.engine if counted else self._uncounted_reader).connect() as conn:
-            yield conn
+        if self._local is None:
+            async with (self.engine if counted else self._uncounted_reader).connect() as conn:
+                yield conn
+            return
+        with self._local.connect() as local:
+            local.execution_options(**{_UNCOUNTED: not counted})
+            try:
+                yield LoopConnection(local)
+            finally:
+                local.rollback()
 
     async def fetch(
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[RowMapping]:
         """The rows of a one-statement read (a SQLite file is read on the loop's thread, through one
         connection kept for it: nothing else runs on that thread while it reads)."""
-        if self._local_reads is None:
+        if self._local is None:
             async with self.read() as conn:
                 return (await conn.execute(statement, parameters)).mappings().all()
         if self._local_connection is None:
-            self._local_connection = self._local_reads.connect()
+            self._local_connection = self._local.connect()
         local = self._local_connection
         try:
             return local.execute(statement, parameters).mappings().all()
@@ -117,17 +160,40 @@ class Database:
             local.rollback()
 
     @asynccontextmanager
-    async def write(self, *, counted: bool = True) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, counted: bool = True) -> AsyncIterator[DbConnection]:
         """A connection in a write transaction that commits on success and rolls back on any error."""
         writer = self._writer if counted else self._uncounted_writer
         if self._write_lock is None:
             async with writer.begin() as conn:
                 yield conn
         else:
-            async with self._write_lock, writer.begin() as conn:
-                yield conn
+            async with self._write_lock:
+                local = self._begin_local_write(counted)
+                if local is None:
+                    async with writer.begin() as conn:
+                        yield conn
+                else:
+                    with local:
+                        yield LoopConnection(local.connection)
         for callback in self._committed:
             callback()
+
+    def _begin_local_write(self, counted: bool) -> RootTransaction | None:
+        """A write transaction on the loop's thread; None when another process holds the write lock."""
+        if self._local is None:
+            return None
+        if self._local_writer is None or self._local_writer.invalidated:
+            self._local_writer = self._local.connect().execution_options(**{_UNCOUNTED: True})
+            self._local_writer.exec_driver_sql("PRAGMA busy_timeout=0")
+            self._local_writer.rollback()
+        writer = self._local_writer.execution_options(**{_WRITE: True, _UNCOUNTED: not counted})
+        try:
+            return writer.begin()
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig):
+                raise
+            writer.rollback()
+            return None
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""
@@ -140,13 +206,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self._local_connection is not None:
-            self._local_connection.close()
-        if self._local_reads is not None:
-            self._local_reads.dispose()
+        for connection in (self._local_connection, self._local_writer):
+            if connection is not None:
+                connection.close()
+        if self._local is not None:
+            self._local.dispose()
 
 
-async def serialize(conn: AsyncConnection, name: str) -> None:
+async def serialize(conn: DbConnection, name: str) -> None:
     """Makes write transactions that call this with the same `name` run one after the other.
 
     On PostgreSQL: a transaction-level advisory lock on `name`, held until commit or rollback. On SQLite
@@ -156,7 +223,7 @@ async def serialize(conn: AsyncConnection, name: str) -> None:
         await conn.execute(_ADVISORY_LOCK, {"name": name})
 
 
-def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
+def dialect_insert(conn: DbConnection, table: Table) -> Any:
     """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL spell them alike)."""
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 

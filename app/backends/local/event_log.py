@@ -24,9 +24,8 @@ from app.domain.model import EventType
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from app.backends.local.database import Database
+    from app.backends.local.database import Database, DbConnection
     from app.domain.events import EventFilter
 
 events_t: Table = EventRow.__table__  # type: ignore[attr-defined]
@@ -42,7 +41,7 @@ CHANNEL = "order_events"
 _SEQUENCING = text(f"SELECT pg_advisory_xact_lock(hashtext('{CHANNEL}')), pg_notify('{CHANNEL}', '')")
 
 
-async def before_appending(conn: AsyncConnection) -> None:
+async def before_appending(conn: DbConnection) -> None:
     """Call in a write transaction right before it inserts events, so they commit in sequence order."""
     if conn.dialect.name == "postgresql":
         await conn.execute(_SEQUENCING)

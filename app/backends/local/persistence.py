@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from sqlalchemy import Table
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
+    from app.backends.local.database import DbConnection
     from app.domain.changes import Change
 
 SOURCE = "local"
@@ -75,7 +75,7 @@ class Loaded:
         return OrderAggregate(agg.order, list(agg.line_items), list(agg.payments), list(agg.fulfillments))
 
 
-async def load(conn: AsyncConnection, order_ids: Sequence[str]) -> Loaded:
+async def load(conn: DbConnection, order_ids: Sequence[str]) -> Loaded:
     """The aggregates of `order_ids` (row-locked where the database can), in four statements."""
     loaded = Loaded()
     if not order_ids:
@@ -102,7 +102,7 @@ async def load(conn: AsyncConnection, order_ids: Sequence[str]) -> Loaded:
     return loaded
 
 
-async def insert_new(conn: AsyncConnection, change: Change) -> None:
+async def insert_new(conn: DbConnection, change: Change) -> None:
     """Writes a new order: its row, its search words, its children, its history and events; counts it."""
     await conn.execute(insert(orders_t).values(mapping.order_to_row(change.aggregate)))
     await conn.execute(
@@ -115,7 +115,7 @@ async def insert_new(conn: AsyncConnection, change: Change) -> None:
 
 
 async def save(
-    conn: AsyncConnection, changed: Sequence[tuple[OrderAggregate, Change]], loaded: Loaded, field: str
+    conn: DbConnection, changed: Sequence[tuple[OrderAggregate, Change]], loaded: Loaded, field: str
 ) -> None:
     """Writes changed orders (each with the aggregate it was loaded as) in a handful of statements."""
     if not changed:
@@ -139,7 +139,7 @@ async def save(
 
 
 async def _write_words(
-    conn: AsyncConnection, changed: Sequence[tuple[OrderAggregate, Change]], new: bool = False
+    conn: DbConnection, changed: Sequence[tuple[OrderAggregate, Change]], new: bool = False
 ) -> None:
     """Rewrites the search words of the orders whose words changed (all of them for new orders)."""
     rewritten: list[str] = []
@@ -156,7 +156,7 @@ async def _write_words(
 
 
 async def _write_children(
-    conn: AsyncConnection,
+    conn: DbConnection,
     changed: Sequence[tuple[OrderAggregate, Change]],
     next_position: dict[tuple[str, str], int],
 ) -> None:
@@ -189,7 +189,7 @@ async def _write_children(
             await conn.execute(insert(table), added)
 
 
-async def _write_records(conn: AsyncConnection, written: Sequence[Change]) -> None:
+async def _write_records(conn: DbConnection, written: Sequence[Change]) -> None:
     """The history entries and event rows of the changes, in the order the changes were made."""
     history: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []

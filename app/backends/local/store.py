@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, func, insert, select
 
 from app.backends.local import mapping, persistence, queries
-from app.backends.local.database import dialect_insert, serialize
+from app.backends.local.database import DbConnection, dialect_insert, serialize
 from app.backends.local.tables import (
     counters_t,
     fulfillments_t,
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from sqlalchemy import Table
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from app.backends.local.database import Database
     from app.domain.changes import Change
@@ -271,7 +270,7 @@ class LocalBackend:
                 )
         return change.order
 
-    async def _next_number(self, conn: AsyncConnection) -> int:
+    async def _next_number(self, conn: DbConnection) -> int:
         """The next order number, gap-free: the counter row stays locked until this transaction ends.
 
         One upsert, so the first two orders created at once cannot both insert the row.
@@ -283,7 +282,7 @@ class LocalBackend:
         return int((await conn.execute(stmt)).scalar_one())
 
     async def _status_exists(
-        self, conn: AsyncConnection, status_id: str, field: tuple[str, ...]
+        self, conn: DbConnection, status_id: str, field: tuple[str, ...]
     ) -> CustomStatus:
         row = (await conn.execute(select(statuses_t).where(statuses_t.c.id == status_id))).mappings().first()
         if row is None:

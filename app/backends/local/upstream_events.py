@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app.backends.local.database import dialect_insert
+from app.backends.local.database import DbConnection, dialect_insert
 from app.backends.local.event_log import before_appending
 from app.backends.local.tables import events_t, upstream_state_t
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
-
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from app.backends.local.database import Database
     from app.domain.model import EventType
@@ -74,7 +72,7 @@ class UpstreamEventLog:
                 await self._save_state(conn, state)
         return fresh
 
-    async def _unseen(self, conn: AsyncConnection, events: Sequence[UpstreamEvent]) -> list[UpstreamEvent]:
+    async def _unseen(self, conn: DbConnection, events: Sequence[UpstreamEvent]) -> list[UpstreamEvent]:
         wanted: dict[str, UpstreamEvent] = {}
         for event in events:
             wanted.setdefault(self._dedup_key(event.key), event)
@@ -84,7 +82,7 @@ class UpstreamEventLog:
         seen = set(found.scalars())
         return [event for key, event in wanted.items() if key not in seen]
 
-    async def _save_state(self, conn: AsyncConnection, state: Mapping[str, str]) -> None:
+    async def _save_state(self, conn: DbConnection, state: Mapping[str, str]) -> None:
         now = self.clock()
         stmt = dialect_insert(conn, upstream_state_t)
         await conn.execute(
