@@ -42,6 +42,7 @@ SQLITE_POOL_SIZE = 24
 _WRITE = "gateway_write"
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
 _UNCOUNTED = "gateway_uncounted"
+_SINGLE = "gateway_single_statement"  # its own transaction: SQLite runs a lone statement atomically
 
 
 class LoopConnection:
@@ -147,12 +148,13 @@ class Database:
         self, statement: Executable, parameters: dict[str, Any] | None = None
     ) -> Sequence[RowMapping]:
         """The rows of a one-statement read (a SQLite file is read on the loop's thread, through one
-        connection kept for it: nothing else runs on that thread while it reads)."""
+        connection kept for it, without BEGIN and ROLLBACK: SQLite runs a lone statement as its own
+        transaction, and nothing else runs on that thread while it reads)."""
         if self._local is None:
             async with self.read() as conn:
                 return (await conn.execute(statement, parameters)).mappings().all()
         if self._local_connection is None:
-            self._local_connection = self._local.connect()
+            self._local_connection = self._local.connect().execution_options(**{_SINGLE: True})
         local = self._local_connection
         try:
             return local.execute(statement, parameters).mappings().all()
@@ -249,4 +251,6 @@ def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+    options = conn.get_execution_options()
+    if not options.get(_SINGLE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE) else "BEGIN")
