@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     persisted_queries: int = Field(default=1000, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     db_statement_timeout_ms: int | None = Field(default=None, ge=1)
+    response_cache_mb: int = Field(default=32, ge=0)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     metrics: bool = True

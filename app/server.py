@@ -30,6 +30,7 @@ from app.request_scope import CURRENT, RequestRecord
 from schema import build_schema
 from schema.limits import QueryLimits
 from schema.persisted import PersistedQueries
+from schema.response_cache import ResponseCache
 from schema.view import REQUEST_ID, GatewayView, error_response, unauthenticated
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
 GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
 GATE = web.AppKey("gate", Gate)
 METRICS = web.AppKey("metrics", Metrics)
+RESPONSES = web.AppKey("responses", ResponseCache)
 GRAPHQL_PATH = "/graphql"
 CLIENT_CLOSED = 499  # the status logged for a request cancelled before it was answered
 _STATUS_OUTCOMES = {401: "unauthenticated", 403: "forbidden", 429: "throttled", CLIENT_CLOSED: "cancelled"}
@@ -202,6 +204,8 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
         await gateway.close()
         raise
     app[GATEWAY] = gateway
+    if settings.response_cache_mb and gateway.database.versioned:
+        app[RESPONSES] = ResponseCache(gateway.database.data_version, settings.response_cache_mb * 2**20)
     if METRICS in app:
         app[METRICS].watch(gateway.events.hub)
     gateway.start()
@@ -230,16 +234,23 @@ def create_app(settings: Settings) -> web.Application:
     def events_of(request: web.Request) -> EventService:
         return request.app[GATEWAY].events
 
+    def responses_of(request: web.Request) -> ResponseCache | None:
+        return request.app.get(RESPONSES)
+
+    limiter = RunningLimiter(app)
+
     view = GatewayView(
         service_of,
         events_of,
         gate_of,
         audit_of,
         PersistedQueries(settings.persisted_queries),
+        limiter,
+        responses_of,
         schema=build_schema(
             settings.max_query_depth,
             QueryLimits(settings.max_query_cost, settings.max_query_aliases, settings.max_root_fields),
-            RunningLimiter(app),
+            limiter,
         ),
         graphql_ide="graphiql",
         keep_alive=True,

@@ -24,6 +24,7 @@ from app.limits import ANONYMOUS, Admission
 from schema.cost import CostModel, Measure, count_objects
 
 if TYPE_CHECKING:
+    from app.domain.access import Principal
     from app.limits import RateLimiter
     from schema.context import Context
 
@@ -61,6 +62,25 @@ def throttled(admission: Admission) -> GraphQLError:
     return _error(message, "THROTTLED", retryAfter=admission.retry_after)
 
 
+def bucket_of(principal: Principal | None) -> tuple[str, bool]:
+    """The caller's bucket, and whether it may refuse (keys only; the anonymous bucket never refuses)."""
+    key_id = principal.key_id if principal else None
+    return (key_id, True) if key_id else (ANONYMOUS, False)
+
+
+async def charge_known(
+    limiter: RateLimiter, principal: Principal | None, requested: int, actual: int
+) -> int | None:
+    """Charges an operation whose cost is known without running it (a kept answer) as running it would be
+    charged: the points left in the caller's bucket, or None when the bucket refuses it."""
+    bucket, enforced = bucket_of(principal)
+    admission = await limiter.take(bucket, requested)
+    if not admission.admitted:
+        return None if enforced else admission.remaining
+    unused = requested - actual
+    return await limiter.give_back(bucket, unused) if unused else admission.remaining
+
+
 def _error(message: str, code: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extensions})
 
@@ -77,10 +97,8 @@ class QueryLimiter(SchemaExtension):
         self._remaining: int | None = None
 
     def _bucket(self) -> tuple[str, bool]:
-        """The caller's bucket, and whether it may refuse (keys only)."""
         context: Context | None = self.execution_context.context
-        key_id = context.principal.key_id if context and context.principal else None
-        return (key_id, True) if key_id else (ANONYMOUS, False)
+        return bucket_of(context.principal if context else None)
 
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context

@@ -26,8 +26,11 @@ from strawberry.types.unset import UnsetType
 
 from app.domain.access import Principal, valid_client_name
 from app.domain.commands import Actor
+from app.request_scope import current
 from schema.context import Context
+from schema.limits import charge_known
 from schema.persisted import PersistedQueries, PersistedQueryError
+from schema.response_cache import KeptAnswer, Key, ResponseCache
 from schema.websockets import (
     LegacyWSHandler,
     TextWebSocketAdapter,
@@ -41,15 +44,19 @@ if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
     from strawberry.http import GraphQLHTTPResponse
     from strawberry.http.base import BaseRequestProtocol
+    from strawberry.types import ExecutionResult
 
     from app.access import Gate
     from app.audit import AuditTrail
     from app.events.service import EventService
+    from app.limits import RateLimiter
     from app.orders import OrderService
 
 log = logging.getLogger("orders_gateway.auth")
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 PRINCIPAL: web.RequestKey[Principal | None] = web.RequestKey("principal", Principal)
+# The cache, key and data version under which a request's answer may be kept.
+KEEPING: web.RequestKey[tuple[ResponseCache, Key, int | None]] = web.RequestKey("keeping", tuple)
 CLIENT_NAME_HEADER = "apollographql-client-name"
 CLOSE_TIMEOUT_S = 5.0
 FORBIDDEN = 4403  # graphql-transport-ws: the connection is refused
@@ -82,6 +89,16 @@ def _retry_after(response_data: GraphQLHTTPResponse) -> int | None:
         if isinstance(extensions, dict) and extensions.get("code") == "THROTTLED":
             return int(extensions["retryAfter"])
     return None
+
+
+async def _single_json_body(request: web.Request) -> bytes | None:
+    """The body of a POST of one operation as JSON (what a kept answer may answer), else None."""
+    if request.method != "POST" or request.content_type != "application/json":
+        return None
+    if "multipart" in request.headers.get(hdrs.ACCEPT, ""):
+        return None  # incremental delivery: not answered from memory
+    body = await request.read()
+    return body if body.lstrip()[:1] == b"{" else None
 
 
 async def _close(sockets: list[tuple[web.WebSocketResponse, web.Request]], code: int, message: str) -> None:
@@ -120,6 +137,8 @@ class GatewayView(GraphQLView[Context, None]):
         gate_of: Callable[[web.Request], Gate],
         audit_of: Callable[[web.Request], AuditTrail],
         persisted: PersistedQueries,
+        limiter: RateLimiter,
+        responses_of: Callable[[web.Request], ResponseCache | None],
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -128,6 +147,8 @@ class GatewayView(GraphQLView[Context, None]):
         self._gate_of = gate_of
         self._audit_of = audit_of
         self._persisted = persisted
+        self._limiter = limiter
+        self._responses_of = responses_of
         self._websockets: weakref.WeakKeyDictionary[web.WebSocketResponse, web.Request] = (
             weakref.WeakKeyDictionary()
         )
@@ -231,6 +252,38 @@ class GatewayView(GraphQLView[Context, None]):
             data.query = self._persisted.resolve(data.query, data.extensions)
         return data
 
+    async def process_result(self, request: web.Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Also keeps the answer of a query that ran on the local store alone, without an error."""
+        processed = await super().process_result(request, result)
+        keeping = request.get(KEEPING)
+        record = current()
+        if (
+            keeping is not None
+            and record is not None
+            and record.operation_type == "query"
+            and record.upstream_calls == 0
+            and not result.errors
+            and result.data is not None
+            and isinstance((result.extensions or {}).get("cost"), dict)
+        ):
+            responses, key, version = keeping
+            data = orjson.dumps(result.data)
+            responses.keep(key, KeptAnswer(version, data, dict(result.extensions or {}), record.operation))
+        return processed
+
+    async def _answer_kept(self, principal: Principal, kept: KeptAnswer) -> web.Response | None:
+        """The kept answer, charged to the caller's bucket; None when the bucket refuses it (the request
+        then runs, and is refused as usual)."""
+        cost = kept.cost
+        remaining = await charge_known(self._limiter, principal, cost["requested"], cost["actual"])
+        if remaining is None:
+            return None
+        if (record := current()) is not None:
+            record.operation, record.operation_type, record.outcome = kept.operation, "query", "ok"
+        extensions = orjson.dumps({**kept.extensions, "cost": {**cost, "remaining": remaining}})
+        body = b'{"data":' + kept.data + b',"extensions":' + extensions + b"}"
+        return web.Response(body=body, content_type="application/json")
+
     def create_response(
         self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: web.Response
     ) -> web.Response:
@@ -261,6 +314,13 @@ class GatewayView(GraphQLView[Context, None]):
                 )
                 return unauthenticated(bool(authorization), request_id)
             request[PRINCIPAL] = principal
+            responses = None if websocket else self._responses_of(request)
+            if responses is not None and (body := await _single_json_body(request)) is not None:
+                key = (principal.key_id, body)
+                kept = responses.get(key)
+                if kept is not None and (answer := await self._answer_kept(principal, kept)) is not None:
+                    return answer
+                request[KEEPING] = (responses, key, responses.version())
         try:
             return await self.run(request=request)
         except HTTPException as e:

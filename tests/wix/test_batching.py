@@ -90,3 +90,15 @@ async def test_an_id_that_cannot_be_a_wix_id_never_reaches_a_wix_url(wix_gateway
         {"field": ["id"], "code": "NOT_FOUND"}
     ]
     assert wix_gateway.wix.calls[calls:] == []
+
+
+async def test_a_repeated_wix_read_asks_wix_again(wix_gateway: WixGateway) -> None:
+    """Wix's data can change without the gateway knowing: its answers are never answered from memory."""
+    wix = wix_gateway.wix
+    doc = wix.place(quantity=1, email="again@example.com")
+    query = "query($id: ID!) { order(id: $id) { id status } }"
+    first = await wix_gateway.field(query, id=public(doc["id"]))
+    before = len(wix.calls)
+    again = await wix_gateway.field(query, id=public(doc["id"]))
+    assert again == first
+    assert len(wix.calls) > before

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
@@ -104,6 +105,7 @@ class Database:
         self._local: Engine | None = None
         self._local_connection: Connection | None = None
         self._local_writer: Connection | None = None
+        self._versions: sqlite3.Connection | None = None
         if self.is_sqlite and ":memory:" not in url:
             # The same file through the standard library's driver, on the loop's thread.
             self._local = create_engine(make_url(url).set(drivername="sqlite"), pool_size=SQLITE_POOL_SIZE)
@@ -119,6 +121,24 @@ class Database:
     def engines(self) -> list[Engine]:
         """Every (sync) engine statements run through: the async engine's, and that of `fetch` on SQLite."""
         return [self.engine.sync_engine, *([self._local] if self._local else [])]
+
+    @property
+    def versioned(self) -> bool:
+        """Whether `data_version` tells when the data changed (a SQLite file)."""
+        return self._local is not None
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever any connection or process commits to the SQLite file (SQLite's
+        `PRAGMA data_version`, asked on a connection that never writes); None on PostgreSQL, or when the
+        file cannot be read."""
+        if self._local is None:
+            return None
+        try:
+            if self._versions is None:
+                self._versions = sqlite3.connect(self._local.url.database or "", check_same_thread=False)
+            return int(self._versions.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Calls `callback` after each write transaction commits (never after a rollback)."""
@@ -211,6 +231,8 @@ class Database:
         for connection in (self._local_connection, self._local_writer):
             if connection is not None:
                 connection.close()
+        if self._versions is not None:
+            self._versions.close()
         if self._local is not None:
             self._local.dispose()
 
