@@ -23,7 +23,24 @@ if TYPE_CHECKING:
     from app.events.service import EventService
     from app.orders import OrderService
 
-_operation_loaders: ContextVar[Loaders | None] = ContextVar("operation_loaders", default=None)
+
+class _OperationLoaders:
+    """The loaders of one operation, made on first use: a subscription reads through its events' loaders
+    and never needs its own, and it holds them for as long as it is open."""
+
+    __slots__ = ("_loaders", "_service")
+
+    def __init__(self, service: OrderService) -> None:
+        self._service = service
+        self._loaders: Loaders | None = None
+
+    def get(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self._service)
+        return self._loaders
+
+
+_operation_loaders: ContextVar[_OperationLoaders | None] = ContextVar("operation_loaders", default=None)
 
 
 @dataclass(slots=True)
@@ -51,10 +68,13 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         """The current event's loaders within a subscription, else the current operation's."""
-        loaders = current_loaders() or _operation_loaders.get()
-        if loaders is None:
+        loaders = current_loaders()
+        if loaders is not None:
+            return loaders
+        operation = _operation_loaders.get()
+        if operation is None:
             raise RuntimeError("loaders exist only while an operation runs")
-        return loaders
+        return operation.get()
 
 
 class OperationLoaders(SchemaExtension):
@@ -63,7 +83,7 @@ class OperationLoaders(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context: Context = self.execution_context.context
         # Not reset afterwards: a stream may be closed from another task, and the next operation sets its own.
-        _operation_loaders.set(Loaders(context.service))
+        _operation_loaders.set(_OperationLoaders(context.service))
         yield
 
 

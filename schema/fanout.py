@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from weakref import WeakKeyDictionary
 
 from graphql import OperationType
@@ -63,6 +63,13 @@ def current_loaders() -> Loaders | None:
 
 class SharedEventExecution(CompiledQueryExecution):
     """Executes a subscription event once per distinct operation and variables, for all its subscribers."""
+
+    def __copy__(self) -> Self:
+        """The same executor, attribute for attribute: graphql-core copies a subscription's executor for
+        each of its events, and `copy`'s generic protocol costs several times this."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         current = _current.get()

@@ -26,7 +26,7 @@ from schema.context import Context
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+    from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
     from strawberry.subscriptions.protocols.graphql_ws.types import OperationMessage
 
 _TRANSPORT_TYPES = {"connection_init", "ping", "pong", "subscribe", "complete"}
@@ -99,6 +99,12 @@ def _operation(payload: object) -> bool:
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws: a malformed message closes the connection with 4400."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        # Strawberry cancels the timer for a missing `connection_init` here but keeps the task, and with
+        # it the cancellation's traceback and frames, for as long as the socket stays open.
+        self.connection_init_timeout_task = None
 
     async def handle_message(self, message: Message) -> None:
         if not _well_formed(message):

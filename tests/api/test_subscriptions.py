@@ -236,6 +236,42 @@ async def test_subscribers_of_one_operation_share_one_execution_per_event(
     assert executions == [order["id"]] * 3  # one per distinct operation and variables, not one per socket
 
 
+@pytest.mark.parametrize("protocol", [TRANSPORT, LEGACY])
+async def test_a_shared_result_reaches_each_subscription_under_its_own_id(
+    gateway: Gateway, sockets: list[Socket], protocol: str
+) -> None:
+    first, second = await gateway.create(), await gateway.create()
+    one, two = [await Socket.open(gateway.http, gateway.url, protocol) for _ in range(2)]
+    sockets += [one, two]
+    before = gateway.app[GATEWAY].events.hub.subscribers
+    query, mine = subscription("orderId"), {"filter": {"orderIds": [first["id"]]}}
+    await one.subscribe("a", query, mine)
+    await one.subscribe('b "quoted" \\ é', query, mine)  # an id that JSON must escape
+    await one.subscribe("c", query)  # other variables: every order, a result of its own
+    await two.subscribe("a", query, mine)
+    await wait_for_subscribers(gateway.app, before + 4)
+    await gateway.query(NOTE, {"id": second["id"], "message": "to c only"})
+    await gateway.query(NOTE, {"id": first["id"], "message": "to all"})
+
+    async def received(socket: Socket, count: int) -> dict[str, list[str]]:
+        by_id: dict[str, list[str]] = {}
+        for _ in range(count):
+            message = await socket.receive()
+            assert set(message) == {"id", "type", "payload"}
+            assert message["type"] == ("next" if protocol == TRANSPORT else "data")
+            assert set(message["payload"]) == {"data", "extensions"}
+            assert message["payload"]["extensions"]["cost"]["requested"] == 1
+            by_id.setdefault(message["id"], []).append(message["payload"]["data"]["orderEvents"]["orderId"])
+        return by_id
+
+    assert await received(one, 4) == {
+        "a": [first["id"]],
+        'b "quoted" \\ é': [first["id"]],
+        "c": [second["id"], first["id"]],
+    }
+    assert await received(two, 1) == {"a": [first["id"]]}
+
+
 async def test_a_subscriber_leaving_mid_execution_does_not_spoil_the_others(
     gateway: Gateway, sockets: list[Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
