@@ -66,12 +66,12 @@ def run(
             captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
             _progress(f"measuring the gateway: {scenario.title}")
             timing = scenario.profile_for(profile)
-            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing)
+            on_gateway = run_load([gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing)
             on_rawsql = None
             if not scenario.writes and gateway.database is not None:
                 _progress(f"measuring the raw SQL baseline: {scenario.title}")
                 with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
-                    on_rawsql = run_load(raw.graphql_url, payloads_file, scenario.slug, raw.pid, timing)
+                    on_rawsql = run_load([raw.graphql_url], payloads_file, scenario.slug, [raw.pid], timing)
             measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql))
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
@@ -80,7 +80,7 @@ def run(
         _progress(f"measuring the aiohttp baseline: {scenario.title}")
         with baseline(workdir, captured) as bare:
             on_baseline = run_load(
-                bare.graphql_url, payloads_file, scenario.slug, bare.pid, scenario.profile_for(profile)
+                [bare.graphql_url], payloads_file, scenario.slug, [bare.pid], scenario.profile_for(profile)
             )
         results.append(
             report.ScenarioResult(
@@ -114,7 +114,7 @@ def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
                 asyncio.run(capture(gateway.graphql_url, bodies[scenario.title], scenario.check))
                 _progress(f"measuring at {size:,} orders: {scenario.title}")
                 loads[scenario.title] = run_load(
-                    gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing
+                    [gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing
                 )
         results.append(report.SizeResult(grown.orders, grow_s, loads))
     return results
