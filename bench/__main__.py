@@ -43,14 +43,16 @@ def run(
     profile: Profile, workdir: Path, url: str | None = None
 ) -> tuple[report.Startup, list[report.ScenarioResult], FanoutResult]:
     """Starts a gateway on an empty store (timing its start and reading its idle RSS), seeds it, measures
-    each scenario on it and, for reads, on the raw SQL baseline reading the same rows from its database;
-    then on a bare aiohttp baseline replaying each response; then the fan-out of order events to many
-    subscribers.
+    each scenario on it (a paced one also open loop at its fraction of the max req/s just found) and, for
+    reads, on the raw SQL baseline reading the same rows from its database; then on a bare aiohttp
+    baseline replaying each response; then the fan-out of order events to many subscribers.
 
     The response captured (to check, and for the baselines to replay) is that to the first request body.
     With `url` (PostgreSQL) the gateway serves that database; the raw SQL baseline reads SQLite files only.
     """
-    measured: list[tuple[Scenario, Path, int, Captured, LoadResult, LoadResult | None]] = []
+    measured: list[
+        tuple[Scenario, Path, int, Captured, LoadResult, LoadResult | None, LoadResult | None]
+    ] = []
     pool_orders = profile.write_payloads * BULK_MAX
     _progress("starting the gateway")
     with server.gateway(workdir, url=url) as gateway:
@@ -67,16 +69,23 @@ def run(
             _progress(f"measuring the gateway: {scenario.title}")
             timing = scenario.profile_for(profile)
             on_gateway = run_load([gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing)
+            paced = None
+            if scenario.paced_at:
+                rate = scenario.paced_at * on_gateway.requests_per_s
+                _progress(f"measuring the gateway at {rate:,.0f} req/s: {scenario.title}")
+                paced = run_load(
+                    [gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing, rate
+                )
             on_rawsql = None
             if not scenario.writes and gateway.database is not None:
                 _progress(f"measuring the raw SQL baseline: {scenario.title}")
                 with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
                     on_rawsql = run_load([raw.graphql_url], payloads_file, scenario.slug, [raw.pid], timing)
-            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql))
+            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql, paced))
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
-    for scenario, payloads_file, payload_count, captured, on_gateway, on_rawsql in measured:
+    for scenario, payloads_file, payload_count, captured, on_gateway, on_rawsql, paced in measured:
         _progress(f"measuring the aiohttp baseline: {scenario.title}")
         with baseline(workdir, captured) as bare:
             on_baseline = run_load(
@@ -84,7 +93,14 @@ def run(
             )
         results.append(
             report.ScenarioResult(
-                scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline, on_rawsql
+                scenario,
+                profile,
+                payload_count,
+                len(captured.body),
+                on_gateway,
+                on_baseline,
+                on_rawsql,
+                paced,
             )
         )
     return startup, results, fanout

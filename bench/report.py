@@ -35,6 +35,7 @@ class ScenarioResult:
     gateway: LoadResult
     baseline: LoadResult
     rawsql: LoadResult | None = None
+    paced: LoadResult | None = None  # the gateway open loop at the scenario's `paced_at` of its max
 
     @property
     def ratio(self) -> float:
@@ -74,6 +75,8 @@ def table(result: ScenarioResult) -> str:
             f"{load.server_cpu_s_per_request * 1000:>12.3f}{load.server_rss_kib_after / 1024:>9.1f}"
             f"{load.client_cpu_utilisation:>12.0%}"
         )
+    if result.paced:
+        lines += ["", paced_line(result.scenario, result.paced)]
     lines += ["", f"gateway ÷ aiohttp baseline (req/s): {result.ratio:.3f}"]
     if result.rawsql:
         lines.append(f"gateway ÷ raw SQL baseline (req/s): {result.gateway_to_rawsql:.3f}")
@@ -83,6 +86,21 @@ def table(result: ScenarioResult) -> str:
                 f"note: the load generator was CPU-bound against the {name}, so its req/s is a lower bound"
             )
     return "\n".join(lines)
+
+
+def paced_line(scenario: Scenario, paced: LoadResult) -> str:
+    """The open-loop latency of `scenario` at its fraction of the max req/s."""
+    return (
+        f"{scenario.title} at {scenario.paced_at * 100:.0f} % of max ({paced.offered_per_s or 0:,.0f} req/s, "
+        f"open loop): p50 {paced.p50_ms:.2f} ms, p99 {paced.p99_ms:.2f} ms from when each request was due"
+    )
+
+
+def _paced_row(scenario: Scenario, paced: LoadResult) -> str:
+    return (
+        f"| {scenario.title} at {scenario.paced_at * 100:.0f} % of max (open loop) | {scenario.paced_target} "
+        f"| p99 {paced.p99_ms:.1f} ms; p50 {paced.p50_ms:.1f} ms at {paced.offered_per_s or 0:,.0f} req/s |"
+    )
 
 
 def _target(load: LoadResult) -> dict[str, Any]:
@@ -105,6 +123,8 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
         "gateway": _target(result.gateway),
         "baseline": _target(result.baseline),
         "rawsql_baseline": _target(result.rawsql) if result.rawsql else None,
+        "gateway_paced": _target(result.paced) if result.paced else None,
+        "paced_at": result.scenario.paced_at or None,
         "gateway_to_baseline_rps_ratio": result.ratio,
         "gateway_to_rawsql_rps_ratio": result.gateway_to_rawsql,
         "host": _host(),
@@ -231,6 +251,7 @@ def write_markdown(
         "|---|---|---|",
         f"| cold start, idle RSS | {STARTUP_TARGET} | {startup.ready_s:.2f} s; "
         f"{startup.idle_rss_kib / 1024:.1f} MiB |",
+        *(_paced_row(result.scenario, result.paced) for result in results if result.paced),
         f"| order events to {fanout.subscribers:,} subscribers | {FANOUT_TARGET} | "
         f"{fanout.deliveries_per_s:,.0f} deliveries/s; p99 {fanout.p99_ms:.1f} ms; "
         f"{fanout.server_kib_per_subscriber:.1f} KiB per subscriber |",

@@ -47,6 +47,8 @@ class Scenario:
     writes: bool = False
     target: str = ""  # the figure issue-level targets set for it, if any
     connections: int | None = None  # instead of the profile's, for a latency measured one at a time
+    paced_at: float = 0.0  # if set, also measured open loop at this fraction of its max req/s
+    paced_target: str = ""  # the target for the latency at that rate
 
     def profile_for(self, profile: Profile) -> Profile:
         """`profile` with this scenario's own number of connections, if it has one."""
@@ -161,6 +163,8 @@ ORDER_BY_ID = Scenario(
     check=_check_rich_order,
     variables=_rich_ids,
     target="≥ 2,000 req/s; p99 ≤ 10 ms at 70 % of max",
+    paced_at=0.7,
+    paced_target="p99 ≤ 10 ms",
     data=f"cycling over {RICH_ORDERS} rich orders",
 )
 
