@@ -15,9 +15,10 @@ from pathlib import Path
 
 from bench import BenchError, postgres, report, server
 from bench.baseline import baseline
-from bench.fanout import FanoutResult, allow_open_files, run_fanout
+from bench.fanout import allow_open_files, run_fanout
 from bench.graphql import Captured, capture
 from bench.load import LoadResult, run_load
+from bench.pagesizes import PageSizeResult, run_page_sizes
 from bench.procstat import sample
 from bench.profiles import FULL, QUICK, Profile
 from bench.rawsql import rawsql_baseline
@@ -39,13 +40,12 @@ def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) ->
     return path
 
 
-def run(
-    profile: Profile, workdir: Path, url: str | None = None
-) -> tuple[report.Startup, list[report.ScenarioResult], FanoutResult]:
+def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measured:
     """Starts a gateway on an empty store (timing its start and reading its idle RSS), seeds it, measures
     each scenario on it (a paced one also open loop at its fraction of the max req/s just found) and, for
     reads, on the raw SQL baseline reading the same rows from its database; then on a bare aiohttp
-    baseline replaying each response; then the fan-out of order events to many subscribers.
+    baseline replaying each response; then the fan-out of order events to many subscribers. Before the
+    first write, it measures the page of every nested list at each page size.
 
     The response captured (to check, and for the baselines to replay) is that to the first request body.
     With `url` (PostgreSQL) the gateway serves that database; the raw SQL baseline reads SQLite files only.
@@ -60,7 +60,11 @@ def run(
         startup = report.Startup(ready_s=gateway.ready_s, idle_rss_kib=sample(gateway.pid).rss_kib)
         _progress(f"seeding {pool_orders} pool orders, then {profile.orders} orders")
         seeded = asyncio.run(seed(gateway.graphql_url, profile.orders, pool_orders, profile.seed_concurrency))
+        page_sizes: list[PageSizeResult] = []
         for scenario in SCENARIOS:
+            if scenario.writes and not page_sizes:  # while the seeded orders are still the newest
+                _progress("measuring the page of every nested list at each page size")
+                page_sizes = run_page_sizes(gateway, workdir, profile)
             payloads = scenario.payloads(seeded)
             if not payloads:
                 raise BenchError(f"{scenario.title}: seeding left nothing to send")
@@ -103,7 +107,7 @@ def run(
                 paced,
             )
         )
-    return startup, results, fanout
+    return report.Measured(startup, results, fanout, page_sizes)
 
 
 def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
@@ -136,21 +140,17 @@ def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
     return results
 
 
-def _write_scenarios(
-    startup: report.Startup,
-    results: list[report.ScenarioResult],
-    fanout: FanoutResult,
-    profile: Profile,
-    started: datetime,
-) -> None:
+def _write_scenarios(measured: report.Measured, profile: Profile, started: datetime) -> None:
     """Prints and writes what was measured before the store sizes (which take long at full size)."""
-    print(report.startup_table(startup))
-    print(f"\nwrote {report.write_startup_json(startup, started)}\n")
-    for result in results:
+    print(report.startup_table(measured.startup))
+    print(f"\nwrote {report.write_startup_json(measured.startup, started)}\n")
+    for result in measured.scenarios:
         print(report.table(result))
         print(f"\nwrote {report.write_json(result, started)}\n")
-    print(report.fanout_table(fanout))
-    print(f"\nwrote {report.write_fanout_json(fanout, profile, started)}\n", flush=True)
+    print(report.page_sizes_table(measured.page_sizes))
+    print(f"\nwrote {report.write_page_sizes_json(measured.page_sizes, profile, started)}\n")
+    print(report.fanout_table(measured.fanout))
+    print(f"\nwrote {report.write_fanout_json(measured.fanout, profile, started)}\n", flush=True)
 
 
 def main() -> int:
@@ -177,15 +177,15 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="orders-bench-") as workdir:
             if args.db == "postgres":
                 return _on_postgres(profile, Path(workdir), started)
-            startup, results, fanout = run(profile, Path(workdir))
-            _write_scenarios(startup, results, fanout, profile, started)
+            measured = run(profile, Path(workdir))
+            _write_scenarios(measured, profile, started)
             sizes = run_sizes(profile, Path(workdir))
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     print(report.sizes_table(sizes))
     print(f"\nwrote {report.write_sizes_json(sizes, profile, started)}\n")
-    print(f"wrote {report.write_markdown(startup, results, fanout, sizes, started)}")
+    print(f"wrote {report.write_markdown(measured, sizes, started)}")
     return 0
 
 
@@ -194,9 +194,9 @@ def _on_postgres(profile: Profile, workdir: Path, started: datetime) -> int:
     report.RESULTS_DIR = report.RESULTS_DIR / "postgres"
     _progress("starting PostgreSQL")
     with postgres.database(workdir) as url:
-        startup, results, fanout = run(profile, workdir, url)
-    _write_scenarios(startup, results, fanout, profile, started)
-    print(f"wrote {report.write_markdown(startup, results, fanout, [], started, 'PostgreSQL')}")
+        measured = run(profile, workdir, url)
+    _write_scenarios(measured, profile, started)
+    print(f"wrote {report.write_markdown(measured, [], started, 'PostgreSQL')}")
     return 0
 
 

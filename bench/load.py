@@ -23,7 +23,7 @@ from bench import BenchError
 from bench.graphql import HEADERS, problem
 from bench.http1 import Connection, Target
 from bench.procstat import ProcSample, sample
-from bench.scenarios import SCENARIOS
+from bench.scenarios import PAGE_SIZE_SCENARIOS, SCENARIOS
 from bench.server import PACKAGE_ROOT
 from bench.sizes import SIZE_SCENARIOS
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bench.profiles import Profile
 
 MAX_ERROR_SAMPLES = 5
+CHECKS = {scenario.slug: scenario.check for scenario in (*SCENARIOS, *PAGE_SIZE_SCENARIOS, *SIZE_SCENARIOS)}
 DRAIN_TIMEOUT_S = 30.0  # for the responses still due after the window
 
 
@@ -293,7 +294,7 @@ def main() -> None:
     parser.add_argument("payloads_file", help="the request bodies: a JSON array of strings")
     parser.add_argument(
         "scenario",
-        choices=[scenario.slug for scenario in (*SCENARIOS, *SIZE_SCENARIOS)],
+        choices=list(CHECKS),
         help="the scenario whose check every response must pass",
     )
     parser.add_argument(
@@ -311,7 +312,7 @@ def main() -> None:
         payloads = [payload.encode() for payload in json.load(file)]
     if not payloads:
         parser.error(f"{args.payloads_file} holds no request body")
-    check = {scenario.slug: scenario for scenario in (*SCENARIOS, *SIZE_SCENARIOS)}[args.scenario].check
+    check = CHECKS[args.scenario]
     result = asyncio.run(
         measure(args.url, payloads, check, args.connections, args.warmup, args.duration, args.pid, args.rate)
     )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from bench.fanout import FanoutResult
     from bench.load import LoadResult
+    from bench.pagesizes import PageSizeResult
     from bench.profiles import Profile
     from bench.scenarios import Scenario
 
@@ -144,6 +145,73 @@ class Startup:
 
 
 @dataclass(frozen=True)
+class Measured:
+    """What one run measured on one store, the store sizes aside."""
+
+    startup: Startup
+    scenarios: list[ScenarioResult]
+    fanout: FanoutResult
+    page_sizes: list[PageSizeResult]
+
+
+def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The least-squares line through `points` (x, y): its intercept and slope."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+    return mean_y - slope * mean_x, slope
+
+
+def _page_size_fit(page_sizes: list[PageSizeResult]) -> str:
+    fixed_ms, per_order_ms = linear_fit([(p.first, p.cpu_ms_per_request) for p in page_sizes])
+    statements = sorted({f"{p.statements_per_request:g}" for p in page_sizes})
+    return (
+        f"least squares: CPU ≈ {fixed_ms:.2f} ms + {per_order_ms * 1000:.0f} µs × orders; "
+        f"SQL statements per request: {', '.join(statements)}"
+    )
+
+
+def page_sizes_table(page_sizes: list[PageSizeResult]) -> str:
+    """Req/s, CPU per request and per order, and statements per request at each page size."""
+    lines = [
+        "orders page with every nested list, by page size",
+        "",
+        f"{'orders':>7}{'req/s':>10}{'p99 ms':>9}{'CPU ms/req':>12}{'CPU µs/order':>14}{'SQL/req':>9}",
+    ]
+    for p in page_sizes:
+        lines.append(
+            f"{p.first:>7}{p.load.requests_per_s:>10,.1f}{p.load.p99_ms:>9.1f}{p.cpu_ms_per_request:>12.2f}"
+            f"{p.cpu_us_per_order:>14.0f}{p.statements_per_request:>9.2f}"
+        )
+    return "\n".join([*lines, "", _page_size_fit(page_sizes)])
+
+
+def write_page_sizes_json(page_sizes: list[PageSizeResult], profile: Profile, started: datetime) -> Path:
+    """Writes bench/results/page-sizes-<timestamp>.json and returns its path."""
+    document = {
+        "scenario": "page-sizes",
+        "started_at": started.isoformat(),
+        "profile": asdict(profile),
+        "page_sizes": [
+            {
+                "first": p.first,
+                "statements_per_request": p.statements_per_request,
+                "cpu_us_per_order": p.cpu_us_per_order,
+                "gateway": _target(p.load),
+            }
+            for p in page_sizes
+        ],
+        "host": _host(),
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"page-sizes-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+@dataclass(frozen=True)
 class SizeResult:
     """The size reads on a store of `orders` orders (grown in `grow_s` seconds)."""
 
@@ -216,14 +284,10 @@ def write_startup_json(startup: Startup, started: datetime) -> Path:
 
 
 def write_markdown(
-    startup: Startup,
-    results: list[ScenarioResult],
-    fanout: FanoutResult,
-    sizes: list[SizeResult],
-    started: datetime,
-    store: str = "SQLite WAL",
+    measured: Measured, sizes: list[SizeResult], started: datetime, store: str = "SQLite WAL"
 ) -> Path:
     """Writes bench/results/RESULTS.md, the run's figures beside the targets, and returns its path."""
+    startup, results, fanout = measured.startup, measured.scenarios, measured.fanout
     profile = results[0].profile if results else None
     lines = [
         f"# Benchmark results ({profile.name if profile else '-'} profile, {started:%Y-%m-%d %H:%M} UTC)",
@@ -256,6 +320,7 @@ def write_markdown(
         f"{fanout.deliveries_per_s:,.0f} deliveries/s; p99 {fanout.p99_ms:.1f} ms; "
         f"{fanout.server_kib_per_subscriber:.1f} KiB per subscriber |",
         "",
+        *_page_sizes_markdown(measured.page_sizes),
     ]
     if sizes:
         lines += [
@@ -274,6 +339,26 @@ def write_markdown(
     path = RESULTS_DIR / "RESULTS.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _page_sizes_markdown(page_sizes: list[PageSizeResult]) -> list[str]:
+    if not page_sizes:
+        return []
+    lines = [
+        "## Cost by page size",
+        "",
+        "The orders page with every nested list; gateway CPU should grow linearly with the page and the SQL "
+        "statements per request (from the gateway's /metrics) stay constant.",
+        "",
+        "| orders | req/s | p99 ms | CPU ms/req | CPU µs/order | SQL statements/req |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in page_sizes:
+        lines.append(
+            f"| {p.first} | {p.load.requests_per_s:,.1f} | {p.load.p99_ms:.1f} | {p.cpu_ms_per_request:.2f} "
+            f"| {p.cpu_us_per_order:.0f} | {p.statements_per_request:.2f} |"
+        )
+    return [*lines, "", _page_size_fit(page_sizes) + ".", ""]
 
 
 def fanout_table(result: FanoutResult) -> str:
