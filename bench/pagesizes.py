@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from bench.profiles import Profile
     from bench.server import GatewayProcess
 
+# Enough to keep the gateway busy; more would only queue, and the largest pages, answered a second or
+# more late on a loaded machine, would then not fit whole in a short measured window.
+CONNECTIONS = 2
 _STATEMENTS = re.compile(rb"^gateway_sql_statements_per_request_(sum|count) (\S+)$", re.MULTILINE)
 
 
@@ -56,9 +59,14 @@ def statement_totals(gateway: GatewayProcess) -> tuple[float, float]:
 
 
 def run_page_sizes(gateway: GatewayProcess, workdir: Path, profile: Profile) -> list[PageSizeResult]:
-    """Measures the page of every nested list at each page size on `gateway` (shorter runs than the
-    scenarios': what matters is how the figures move with the page size)."""
-    timing = replace(profile, warmup_s=min(profile.warmup_s, 1.0), duration_s=min(profile.duration_s, 5.0))
+    """Measures the page of every nested list at each page size on `gateway`, in shorter runs than the
+    scenarios' (what matters is how the figures move with the page size) on `CONNECTIONS` connections."""
+    timing = replace(
+        profile,
+        warmup_s=min(profile.warmup_s, 1.0),
+        duration_s=min(profile.duration_s, 5.0),
+        connections=CONNECTIONS,
+    )
     results = []
     for first, scenario in zip(PAGE_SIZES, PAGE_SIZE_SCENARIOS, strict=True):
         payloads_file = workdir / f"{scenario.slug}.payloads.json"
