@@ -19,10 +19,11 @@ from bench.fanout import allow_open_files, run_fanout
 from bench.graphql import Captured, capture
 from bench.load import LoadResult, run_load
 from bench.pagesizes import PageSizeResult, run_page_sizes
+from bench.processes import PROCESSES, run_two_processes
 from bench.procstat import sample
 from bench.profiles import FULL, QUICK, Profile
 from bench.rawsql import rawsql_baseline
-from bench.scenarios import SCENARIOS, Scenario
+from bench.scenarios import CREATE_ORDER, SCENARIOS, Scenario
 from bench.seed import BULK_MAX, seed
 from bench.sizes import SIZE_SCENARIOS, grow, size_payloads
 
@@ -33,9 +34,13 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _payloads_path(workdir: Path, scenario: Scenario) -> Path:
+    return workdir / f"{scenario.slug}.payloads.json"
+
+
 def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) -> Path:
     """The request bodies as the load generator reads them: a JSON array of strings."""
-    path = workdir / f"{scenario.slug}.payloads.json"
+    path = _payloads_path(workdir, scenario)
     path.write_text(json.dumps([payload.decode() for payload in payloads]))
     return path
 
@@ -151,6 +156,9 @@ def _write_scenarios(measured: report.Measured, profile: Profile, started: datet
     print(f"\nwrote {report.write_page_sizes_json(measured.page_sizes, profile, started)}\n")
     print(report.fanout_table(measured.fanout))
     print(f"\nwrote {report.write_fanout_json(measured.fanout, profile, started)}\n", flush=True)
+    if measured.two_processes:
+        print(report.two_processes_table(measured.two_processes))
+        print(f"\nwrote {report.write_two_processes_json(measured.two_processes, profile, started)}\n")
 
 
 def main() -> int:
@@ -190,11 +198,15 @@ def main() -> int:
 
 
 def _on_postgres(profile: Profile, workdir: Path, started: datetime) -> int:
-    """The scenarios on PostgreSQL (the store sizes and the raw SQL baseline are measured on SQLite)."""
+    """The scenarios on PostgreSQL (the store sizes and the raw SQL baseline are measured on SQLite), then
+    createOrder on two gateway processes."""
     report.RESULTS_DIR = report.RESULTS_DIR / "postgres"
     _progress("starting PostgreSQL")
     with postgres.database(workdir) as url:
         measured = run(profile, workdir, url)
+        _progress(f"measuring {CREATE_ORDER.title} on {PROCESSES} gateway processes")
+        payloads_file = _payloads_path(workdir, CREATE_ORDER)
+        measured = replace(measured, two_processes=run_two_processes(workdir, url, payloads_file, profile))
     _write_scenarios(measured, profile, started)
     print(f"wrote {report.write_markdown(measured, [], started, 'PostgreSQL')}")
     return 0

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench import processes
+from bench.scenarios import CREATE_ORDER
 from bench.seed import LINES_PER_ORDER
 
 if TYPE_CHECKING:
@@ -104,6 +106,14 @@ def _paced_row(scenario: Scenario, paced: LoadResult) -> str:
     )
 
 
+def _two_processes_row(load: LoadResult, store: str) -> str:
+    return (
+        f"| {CREATE_ORDER.title}, {processes.PROCESSES} processes, {store} | {processes.TARGET} "
+        f"| {load.requests_per_s:,.0f} req/s; p99 {load.p99_ms:.1f} ms; "
+        f"{load.server_cpu_s_per_request * 1000:.2f} gateways' CPU ms/req |"
+    )
+
+
 def _target(load: LoadResult) -> dict[str, Any]:
     return asdict(load) | {"server_cpu_s_per_request": load.server_cpu_s_per_request}
 
@@ -152,6 +162,7 @@ class Measured:
     scenarios: list[ScenarioResult]
     fanout: FanoutResult
     page_sizes: list[PageSizeResult]
+    two_processes: LoadResult | None = None  # createOrder on two gateway processes (PostgreSQL)
 
 
 def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -186,6 +197,33 @@ def page_sizes_table(page_sizes: list[PageSizeResult]) -> str:
             f"{p.cpu_us_per_order:>14.0f}{p.statements_per_request:>9.2f}"
         )
     return "\n".join([*lines, "", _page_size_fit(page_sizes)])
+
+
+def two_processes_table(load: LoadResult) -> str:
+    """A plain-text line for createOrder on two gateway processes."""
+    return (
+        f"{CREATE_ORDER.title} on {processes.PROCESSES} gateway processes, "
+        f"{load.connections_opened} connections over them: "
+        f"{load.requests_per_s:,.1f} req/s, p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms, "
+        f"{load.server_cpu_s_per_request * 1000:.3f} CPU ms/req of both gateways"
+    )
+
+
+def write_two_processes_json(load: LoadResult, profile: Profile, started: datetime) -> Path:
+    """Writes bench/results/<createOrder>-2-processes-<timestamp>.json and returns its path."""
+    slug = f"{CREATE_ORDER.slug}-{processes.PROCESSES}-processes"
+    document = {
+        "scenario": slug,
+        "started_at": started.isoformat(),
+        "profile": asdict(profile),
+        "processes": processes.PROCESSES,
+        "gateways": _target(load),
+        "host": _host(),
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{slug}-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
 
 
 def write_page_sizes_json(page_sizes: list[PageSizeResult], profile: Profile, started: datetime) -> Path:
@@ -316,6 +354,7 @@ def write_markdown(
         f"| cold start, idle RSS | {STARTUP_TARGET} | {startup.ready_s:.2f} s; "
         f"{startup.idle_rss_kib / 1024:.1f} MiB |",
         *(_paced_row(result.scenario, result.paced) for result in results if result.paced),
+        *([_two_processes_row(measured.two_processes, store)] if measured.two_processes else []),
         f"| order events to {fanout.subscribers:,} subscribers | {FANOUT_TARGET} | "
         f"{fanout.deliveries_per_s:,.0f} deliveries/s; p99 {fanout.p99_ms:.1f} ms; "
         f"{fanout.server_kib_per_subscriber:.1f} KiB per subscriber |",
