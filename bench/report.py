@@ -70,13 +70,13 @@ def table(result: ScenarioResult) -> str:
         f"{profile.duration_s:g} s measured, {result.data}, response {result.response_bytes:,} B",
         "",
         f"{'target':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}"
-        f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}",
+        f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}{'client µs/req':>15}",
     ]
     for name, load in result.targets():
         lines.append(
             f"{name:<10}{load.requests_per_s:>10,.1f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.requests:>10,}"
             f"{load.server_cpu_s_per_request * 1000:>12.3f}{load.server_rss_kib_after / 1024:>9.1f}"
-            f"{load.client_cpu_utilisation:>12.0%}"
+            f"{load.client_cpu_utilisation:>12.0%}{load.client_cpu_s_per_request * 1e6:>15.0f}"
         )
     if result.paced:
         lines += ["", paced_line(result.scenario, result.paced)]
@@ -115,7 +115,10 @@ def _two_processes_row(load: LoadResult, store: str) -> str:
 
 
 def _target(load: LoadResult) -> dict[str, Any]:
-    return asdict(load) | {"server_cpu_s_per_request": load.server_cpu_s_per_request}
+    return asdict(load) | {
+        "server_cpu_s_per_request": load.server_cpu_s_per_request,
+        "client_cpu_s_per_request": load.client_cpu_s_per_request,
+    }
 
 
 def write_json(result: ScenarioResult, started: datetime) -> Path:
