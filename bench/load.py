@@ -57,6 +57,9 @@ class LoadResult:
     server_rss_kib_before: int
     server_rss_kib_after: int
     offered_per_s: float | None = None  # the open loop's rate; None for a closed loop
+    # Open loop: the 99th percentile of how late the generator itself took up due requests, part of
+    # their latency (a busy machine delays the generator's timer as it delays the server).
+    p99_lag_ms: float | None = None
 
     @property
     def server_cpu_s_per_request(self) -> float:
@@ -124,6 +127,7 @@ async def measure(
         server_rss_kib_before=before.rss_kib,
         server_rss_kib_after=after.rss_kib,
         offered_per_s=rate,
+        p99_lag_ms=_percentile(sorted(driver.lags), 0.99) * 1000 if driver.lags else None,
     )
 
 

@@ -48,6 +48,7 @@ class Driver:
         self._turns = itertools.count()
         self.window = _Window()
         self.latencies: list[float] = []
+        self.lags: list[float] = []  # open loop: how late the generator took up each due request
         self.errors = 0
         self.error_samples: list[str] = []
         self.opened = 0
@@ -92,6 +93,8 @@ class Driver:
         now = self._loop.time()
         due = first + index / self._rate
         while due <= now and due < self.window.end:
+            if due >= self.window.start:
+                self.lags.append(now - due)
             if self._idle:
                 self._send(self._idle.pop(), due)
             else:
