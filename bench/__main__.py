@@ -9,7 +9,7 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +45,19 @@ def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) ->
     return path
 
 
+@dataclass(frozen=True)
+class _OnGateway:
+    """A scenario measured on the gateway (and the raw SQL baseline), its aiohttp baseline still to come."""
+
+    scenario: Scenario
+    payloads_file: Path
+    payload_count: int
+    captured: Captured
+    gateway: LoadResult
+    rawsql: LoadResult | None
+    paced: LoadResult | None
+
+
 def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measured:
     """Starts a gateway on an empty store (timing its start and reading its idle RSS), seeds it, measures
     each scenario on it (a paced one also open loop at its fraction of the max req/s just found) and, for
@@ -55,9 +68,7 @@ def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measu
     The response captured (to check, and for the baselines to replay) is that to the first request body.
     With `url` (PostgreSQL) the gateway serves that database; the raw SQL baseline reads SQLite files only.
     """
-    measured: list[
-        tuple[Scenario, Path, int, Captured, LoadResult, LoadResult | None, LoadResult | None]
-    ] = []
+    measured: list[_OnGateway] = []
     pool_orders = profile.write_payloads * BULK_MAX
     _progress("starting the gateway")
     with server.gateway(workdir, url=url) as gateway:
@@ -90,26 +101,34 @@ def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measu
                 _progress(f"measuring the raw SQL baseline: {scenario.title}")
                 with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
                     on_rawsql = run_load([raw.graphql_url], payloads_file, scenario.slug, [raw.pid], timing)
-            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql, paced))
+            measured.append(
+                _OnGateway(scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql, paced)
+            )
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
-    for scenario, payloads_file, payload_count, captured, on_gateway, on_rawsql, paced in measured:
+    for done in measured:
+        scenario = done.scenario
         _progress(f"measuring the aiohttp baseline: {scenario.title}")
-        with baseline(workdir, captured) as bare:
+        with baseline(workdir, done.captured) as bare:
             on_baseline = run_load(
-                [bare.graphql_url], payloads_file, scenario.slug, [bare.pid], scenario.profile_for(profile)
+                [bare.graphql_url],
+                done.payloads_file,
+                scenario.slug,
+                [bare.pid],
+                scenario.profile_for(profile),
             )
+        response_bytes = len(done.captured.body)
         results.append(
             report.ScenarioResult(
                 scenario,
                 profile,
-                payload_count,
-                len(captured.body),
-                on_gateway,
+                done.payload_count,
+                response_bytes,
+                done.gateway,
                 on_baseline,
-                on_rawsql,
-                paced,
+                done.rawsql,
+                done.paced,
             )
         )
     return report.Measured(startup, results, fanout, page_sizes)
