@@ -9,19 +9,21 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import BenchError, postgres, report, server
 from bench.baseline import baseline
-from bench.fanout import FanoutResult, allow_open_files, run_fanout
+from bench.fanout import allow_open_files, run_fanout
 from bench.graphql import Captured, capture
 from bench.load import LoadResult, run_load
+from bench.pagesizes import PageSizeResult, run_page_sizes
+from bench.processes import PROCESSES, run_two_processes
 from bench.procstat import sample
 from bench.profiles import FULL, QUICK, Profile
 from bench.rawsql import rawsql_baseline
-from bench.scenarios import SCENARIOS, Scenario
+from bench.scenarios import CREATE_ORDER, SCENARIOS, Scenario
 from bench.seed import BULK_MAX, seed
 from bench.sizes import SIZE_SCENARIOS, grow, size_payloads
 
@@ -32,25 +34,41 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _payloads_path(workdir: Path, scenario: Scenario) -> Path:
+    return workdir / f"{scenario.slug}.payloads.json"
+
+
 def _write_payloads(workdir: Path, scenario: Scenario, payloads: list[bytes]) -> Path:
     """The request bodies as the load generator reads them: a JSON array of strings."""
-    path = workdir / f"{scenario.slug}.payloads.json"
+    path = _payloads_path(workdir, scenario)
     path.write_text(json.dumps([payload.decode() for payload in payloads]))
     return path
 
 
-def run(
-    profile: Profile, workdir: Path, url: str | None = None
-) -> tuple[report.Startup, list[report.ScenarioResult], FanoutResult]:
+@dataclass(frozen=True)
+class _OnGateway:
+    """A scenario measured on the gateway (and the raw SQL baseline), its aiohttp baseline still to come."""
+
+    scenario: Scenario
+    payloads_file: Path
+    payload_count: int
+    captured: Captured
+    gateway: LoadResult
+    rawsql: LoadResult | None
+    paced: LoadResult | None
+
+
+def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measured:
     """Starts a gateway on an empty store (timing its start and reading its idle RSS), seeds it, measures
-    each scenario on it and, for reads, on the raw SQL baseline reading the same rows from its database;
-    then on a bare aiohttp baseline replaying each response; then the fan-out of order events to many
-    subscribers.
+    each scenario on it (a paced one also open loop at its fraction of the max req/s just found) and, for
+    reads, on the raw SQL baseline reading the same rows from its database; then on a bare aiohttp
+    baseline replaying each response; then the fan-out of order events to many subscribers. Before the
+    first write, it measures the page of every nested list at each page size.
 
     The response captured (to check, and for the baselines to replay) is that to the first request body.
     With `url` (PostgreSQL) the gateway serves that database; the raw SQL baseline reads SQLite files only.
     """
-    measured: list[tuple[Scenario, Path, int, Captured, LoadResult, LoadResult | None]] = []
+    measured: list[_OnGateway] = []
     pool_orders = profile.write_payloads * BULK_MAX
     _progress("starting the gateway")
     with server.gateway(workdir, url=url) as gateway:
@@ -58,7 +76,11 @@ def run(
         startup = report.Startup(ready_s=gateway.ready_s, idle_rss_kib=sample(gateway.pid).rss_kib)
         _progress(f"seeding {pool_orders} pool orders, then {profile.orders} orders")
         seeded = asyncio.run(seed(gateway.graphql_url, profile.orders, pool_orders, profile.seed_concurrency))
+        page_sizes: list[PageSizeResult] = []
         for scenario in SCENARIOS:
+            if scenario.writes and not page_sizes:  # while the seeded orders are still the newest
+                _progress("measuring the page of every nested list at each page size")
+                page_sizes = run_page_sizes(gateway, workdir, profile)
             payloads = scenario.payloads(seeded)
             if not payloads:
                 raise BenchError(f"{scenario.title}: seeding left nothing to send")
@@ -66,28 +88,50 @@ def run(
             captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
             _progress(f"measuring the gateway: {scenario.title}")
             timing = scenario.profile_for(profile)
-            on_gateway = run_load(gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing)
+            on_gateway = run_load([gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing)
+            paced = None
+            if scenario.paced_at:
+                rate = scenario.paced_at * on_gateway.requests_per_s
+                _progress(f"measuring the gateway at {rate:,.0f} req/s: {scenario.title}")
+                paced = run_load(
+                    [gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing, rate
+                )
             on_rawsql = None
             if not scenario.writes and gateway.database is not None:
                 _progress(f"measuring the raw SQL baseline: {scenario.title}")
                 with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
-                    on_rawsql = run_load(raw.graphql_url, payloads_file, scenario.slug, raw.pid, timing)
-            measured.append((scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql))
+                    on_rawsql = run_load([raw.graphql_url], payloads_file, scenario.slug, [raw.pid], timing)
+            measured.append(
+                _OnGateway(scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql, paced)
+            )
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
-    for scenario, payloads_file, payload_count, captured, on_gateway, on_rawsql in measured:
+    for done in measured:
+        scenario = done.scenario
         _progress(f"measuring the aiohttp baseline: {scenario.title}")
-        with baseline(workdir, captured) as bare:
+        with baseline(workdir, done.captured) as bare:
             on_baseline = run_load(
-                bare.graphql_url, payloads_file, scenario.slug, bare.pid, scenario.profile_for(profile)
+                [bare.graphql_url],
+                done.payloads_file,
+                scenario.slug,
+                [bare.pid],
+                scenario.profile_for(profile),
             )
+        response_bytes = len(done.captured.body)
         results.append(
             report.ScenarioResult(
-                scenario, profile, payload_count, len(captured.body), on_gateway, on_baseline, on_rawsql
+                scenario,
+                profile,
+                done.payload_count,
+                response_bytes,
+                done.gateway,
+                on_baseline,
+                done.rawsql,
+                done.paced,
             )
         )
-    return startup, results, fanout
+    return report.Measured(startup, results, fanout, page_sizes)
 
 
 def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
@@ -114,27 +158,26 @@ def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
                 asyncio.run(capture(gateway.graphql_url, bodies[scenario.title], scenario.check))
                 _progress(f"measuring at {size:,} orders: {scenario.title}")
                 loads[scenario.title] = run_load(
-                    gateway.graphql_url, payloads_file, scenario.slug, gateway.pid, timing
+                    [gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing
                 )
         results.append(report.SizeResult(grown.orders, grow_s, loads))
     return results
 
 
-def _write_scenarios(
-    startup: report.Startup,
-    results: list[report.ScenarioResult],
-    fanout: FanoutResult,
-    profile: Profile,
-    started: datetime,
-) -> None:
+def _write_scenarios(measured: report.Measured, profile: Profile, started: datetime) -> None:
     """Prints and writes what was measured before the store sizes (which take long at full size)."""
-    print(report.startup_table(startup))
-    print(f"\nwrote {report.write_startup_json(startup, started)}\n")
-    for result in results:
+    print(report.startup_table(measured.startup))
+    print(f"\nwrote {report.write_startup_json(measured.startup, started)}\n")
+    for result in measured.scenarios:
         print(report.table(result))
         print(f"\nwrote {report.write_json(result, started)}\n")
-    print(report.fanout_table(fanout))
-    print(f"\nwrote {report.write_fanout_json(fanout, profile, started)}\n", flush=True)
+    print(report.page_sizes_table(measured.page_sizes))
+    print(f"\nwrote {report.write_page_sizes_json(measured.page_sizes, profile, started)}\n")
+    print(report.fanout_table(measured.fanout))
+    print(f"\nwrote {report.write_fanout_json(measured.fanout, profile, started)}\n", flush=True)
+    if measured.two_processes:
+        print(report.two_processes_table(measured.two_processes))
+        print(f"\nwrote {report.write_two_processes_json(measured.two_processes, profile, started)}\n")
 
 
 def main() -> int:
@@ -161,26 +204,30 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="orders-bench-") as workdir:
             if args.db == "postgres":
                 return _on_postgres(profile, Path(workdir), started)
-            startup, results, fanout = run(profile, Path(workdir))
-            _write_scenarios(startup, results, fanout, profile, started)
+            measured = run(profile, Path(workdir))
+            _write_scenarios(measured, profile, started)
             sizes = run_sizes(profile, Path(workdir))
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
     print(report.sizes_table(sizes))
     print(f"\nwrote {report.write_sizes_json(sizes, profile, started)}\n")
-    print(f"wrote {report.write_markdown(startup, results, fanout, sizes, started)}")
+    print(f"wrote {report.write_markdown(measured, sizes, started)}")
     return 0
 
 
 def _on_postgres(profile: Profile, workdir: Path, started: datetime) -> int:
-    """The scenarios on PostgreSQL (the store sizes and the raw SQL baseline are measured on SQLite)."""
+    """The scenarios on PostgreSQL (the store sizes and the raw SQL baseline are measured on SQLite), then
+    createOrder on two gateway processes."""
     report.RESULTS_DIR = report.RESULTS_DIR / "postgres"
     _progress("starting PostgreSQL")
     with postgres.database(workdir) as url:
-        startup, results, fanout = run(profile, workdir, url)
-    _write_scenarios(startup, results, fanout, profile, started)
-    print(f"wrote {report.write_markdown(startup, results, fanout, [], started, 'PostgreSQL')}")
+        measured = run(profile, workdir, url)
+        _progress(f"measuring {CREATE_ORDER.title} on {PROCESSES} gateway processes")
+        payloads_file = _payloads_path(workdir, CREATE_ORDER)
+        measured = replace(measured, two_processes=run_two_processes(workdir, url, payloads_file, profile))
+    _write_scenarios(measured, profile, started)
+    print(f"wrote {report.write_markdown(measured, [], started, 'PostgreSQL')}")
     return 0
 
 

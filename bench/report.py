@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench import processes
+from bench.scenarios import CREATE_ORDER
 from bench.seed import LINES_PER_ORDER
 
 if TYPE_CHECKING:
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 
     from bench.fanout import FanoutResult
     from bench.load import LoadResult
+    from bench.pagesizes import PageSizeResult
     from bench.profiles import Profile
     from bench.scenarios import Scenario
 
@@ -35,6 +38,7 @@ class ScenarioResult:
     gateway: LoadResult
     baseline: LoadResult
     rawsql: LoadResult | None = None
+    paced: LoadResult | None = None  # the gateway open loop at the scenario's `paced_at` of its max
 
     @property
     def ratio(self) -> float:
@@ -66,14 +70,16 @@ def table(result: ScenarioResult) -> str:
         f"{profile.duration_s:g} s measured, {result.data}, response {result.response_bytes:,} B",
         "",
         f"{'target':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'requests':>10}"
-        f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}",
+        f"{'CPU ms/req':>12}{'RSS MiB':>9}{'client CPU':>12}{'client µs/req':>15}",
     ]
     for name, load in result.targets():
         lines.append(
             f"{name:<10}{load.requests_per_s:>10,.1f}{load.p50_ms:>9.2f}{load.p99_ms:>9.2f}{load.requests:>10,}"
             f"{load.server_cpu_s_per_request * 1000:>12.3f}{load.server_rss_kib_after / 1024:>9.1f}"
-            f"{load.client_cpu_utilisation:>12.0%}"
+            f"{load.client_cpu_utilisation:>12.0%}{load.client_cpu_s_per_request * 1e6:>15.0f}"
         )
+    if result.paced:
+        lines += ["", paced_line(result.scenario, result.paced)]
     lines += ["", f"gateway ÷ aiohttp baseline (req/s): {result.ratio:.3f}"]
     if result.rawsql:
         lines.append(f"gateway ÷ raw SQL baseline (req/s): {result.gateway_to_rawsql:.3f}")
@@ -85,8 +91,36 @@ def table(result: ScenarioResult) -> str:
     return "\n".join(lines)
 
 
+def paced_line(scenario: Scenario, paced: LoadResult) -> str:
+    """The open-loop latency of `scenario` at its fraction of the max req/s."""
+    return (
+        f"{scenario.title} at {scenario.paced_at * 100:.0f} % of max ({paced.offered_per_s or 0:,.0f} req/s, "
+        f"open loop): p50 {paced.p50_ms:.2f} ms, p99 {paced.p99_ms:.2f} ms from when each request was due "
+        f"(the generator's own lag: p99 {paced.p99_lag_ms or 0:.2f} ms)"
+    )
+
+
+def _paced_row(scenario: Scenario, paced: LoadResult) -> str:
+    return (
+        f"| {scenario.title} at {scenario.paced_at * 100:.0f} % of max (open loop) | {scenario.paced_target} "
+        f"| p99 {paced.p99_ms:.1f} ms; p50 {paced.p50_ms:.1f} ms at {paced.offered_per_s or 0:,.0f} req/s "
+        f"(generator's lag p99 {paced.p99_lag_ms or 0:.1f} ms) |"
+    )
+
+
+def _two_processes_row(load: LoadResult, store: str) -> str:
+    return (
+        f"| {CREATE_ORDER.title}, {processes.PROCESSES} processes, {store} | {processes.TARGET} "
+        f"| {load.requests_per_s:,.0f} req/s; p99 {load.p99_ms:.1f} ms; "
+        f"{load.server_cpu_s_per_request * 1000:.2f} gateways' CPU ms/req |"
+    )
+
+
 def _target(load: LoadResult) -> dict[str, Any]:
-    return asdict(load) | {"server_cpu_s_per_request": load.server_cpu_s_per_request}
+    return asdict(load) | {
+        "server_cpu_s_per_request": load.server_cpu_s_per_request,
+        "client_cpu_s_per_request": load.client_cpu_s_per_request,
+    }
 
 
 def write_json(result: ScenarioResult, started: datetime) -> Path:
@@ -105,6 +139,8 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
         "gateway": _target(result.gateway),
         "baseline": _target(result.baseline),
         "rawsql_baseline": _target(result.rawsql) if result.rawsql else None,
+        "gateway_paced": _target(result.paced) if result.paced else None,
+        "paced_at": result.scenario.paced_at or None,
         "gateway_to_baseline_rps_ratio": result.ratio,
         "gateway_to_rawsql_rps_ratio": result.gateway_to_rawsql,
         "host": _host(),
@@ -121,6 +157,101 @@ class Startup:
 
     ready_s: float
     idle_rss_kib: int
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one run measured on one store, the store sizes aside."""
+
+    startup: Startup
+    scenarios: list[ScenarioResult]
+    fanout: FanoutResult
+    page_sizes: list[PageSizeResult]
+    two_processes: LoadResult | None = None  # createOrder on two gateway processes (PostgreSQL)
+
+
+def linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The least-squares line through `points` (x, y): its intercept and slope."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+    return mean_y - slope * mean_x, slope
+
+
+def _page_size_fit(page_sizes: list[PageSizeResult]) -> str:
+    fixed_ms, per_order_ms = linear_fit([(p.first, p.cpu_ms_per_request) for p in page_sizes])
+    statements = sorted({f"{p.statements_per_request:g}" for p in page_sizes})
+    return (
+        f"least squares: CPU ≈ {fixed_ms:.2f} ms + {per_order_ms * 1000:.0f} µs × orders; "
+        f"SQL statements per request: {', '.join(statements)}"
+    )
+
+
+def page_sizes_table(page_sizes: list[PageSizeResult]) -> str:
+    """Req/s, CPU per request and per order, and statements per request at each page size."""
+    lines = [
+        "orders page with every nested list, by page size",
+        "",
+        f"{'orders':>7}{'req/s':>10}{'p99 ms':>9}{'CPU ms/req':>12}{'CPU µs/order':>14}{'SQL/req':>9}",
+    ]
+    for p in page_sizes:
+        lines.append(
+            f"{p.first:>7}{p.load.requests_per_s:>10,.1f}{p.load.p99_ms:>9.1f}{p.cpu_ms_per_request:>12.2f}"
+            f"{p.cpu_us_per_order:>14.0f}{p.statements_per_request:>9.2f}"
+        )
+    return "\n".join([*lines, "", _page_size_fit(page_sizes)])
+
+
+def two_processes_table(load: LoadResult) -> str:
+    """A plain-text line for createOrder on two gateway processes."""
+    return (
+        f"{CREATE_ORDER.title} on {processes.PROCESSES} gateway processes, "
+        f"{load.connections_opened} connections over them: "
+        f"{load.requests_per_s:,.1f} req/s, p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms, "
+        f"{load.server_cpu_s_per_request * 1000:.3f} CPU ms/req of both gateways"
+    )
+
+
+def write_two_processes_json(load: LoadResult, profile: Profile, started: datetime) -> Path:
+    """Writes bench/results/<createOrder>-2-processes-<timestamp>.json and returns its path."""
+    slug = f"{CREATE_ORDER.slug}-{processes.PROCESSES}-processes"
+    document = {
+        "scenario": slug,
+        "started_at": started.isoformat(),
+        "profile": asdict(profile),
+        "processes": processes.PROCESSES,
+        "gateways": _target(load),
+        "host": _host(),
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{slug}-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def write_page_sizes_json(page_sizes: list[PageSizeResult], profile: Profile, started: datetime) -> Path:
+    """Writes bench/results/page-sizes-<timestamp>.json and returns its path."""
+    document = {
+        "scenario": "page-sizes",
+        "started_at": started.isoformat(),
+        "profile": asdict(profile),
+        "page_sizes": [
+            {
+                "first": p.first,
+                "statements_per_request": p.statements_per_request,
+                "cpu_us_per_order": p.cpu_us_per_order,
+                "gateway": _target(p.load),
+            }
+            for p in page_sizes
+        ],
+        "host": _host(),
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"page-sizes-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
 
 
 @dataclass(frozen=True)
@@ -196,14 +327,10 @@ def write_startup_json(startup: Startup, started: datetime) -> Path:
 
 
 def write_markdown(
-    startup: Startup,
-    results: list[ScenarioResult],
-    fanout: FanoutResult,
-    sizes: list[SizeResult],
-    started: datetime,
-    store: str = "SQLite WAL",
+    measured: Measured, sizes: list[SizeResult], started: datetime, store: str = "SQLite WAL"
 ) -> Path:
     """Writes bench/results/RESULTS.md, the run's figures beside the targets, and returns its path."""
+    startup, results, fanout = measured.startup, measured.scenarios, measured.fanout
     profile = results[0].profile if results else None
     lines = [
         f"# Benchmark results ({profile.name if profile else '-'} profile, {started:%Y-%m-%d %H:%M} UTC)",
@@ -231,10 +358,13 @@ def write_markdown(
         "|---|---|---|",
         f"| cold start, idle RSS | {STARTUP_TARGET} | {startup.ready_s:.2f} s; "
         f"{startup.idle_rss_kib / 1024:.1f} MiB |",
+        *(_paced_row(result.scenario, result.paced) for result in results if result.paced),
+        *([_two_processes_row(measured.two_processes, store)] if measured.two_processes else []),
         f"| order events to {fanout.subscribers:,} subscribers | {FANOUT_TARGET} | "
         f"{fanout.deliveries_per_s:,.0f} deliveries/s; p99 {fanout.p99_ms:.1f} ms; "
         f"{fanout.server_kib_per_subscriber:.1f} KiB per subscriber |",
         "",
+        *_page_sizes_markdown(measured.page_sizes),
     ]
     if sizes:
         lines += [
@@ -253,6 +383,26 @@ def write_markdown(
     path = RESULTS_DIR / "RESULTS.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _page_sizes_markdown(page_sizes: list[PageSizeResult]) -> list[str]:
+    if not page_sizes:
+        return []
+    lines = [
+        "## Cost by page size",
+        "",
+        "The orders page with every nested list; gateway CPU should grow linearly with the page and the SQL "
+        "statements per request (from the gateway's /metrics) stay constant.",
+        "",
+        "| orders | req/s | p99 ms | CPU ms/req | CPU µs/order | SQL statements/req |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in page_sizes:
+        lines.append(
+            f"| {p.first} | {p.load.requests_per_s:,.1f} | {p.load.p99_ms:.1f} | {p.cpu_ms_per_request:.2f} "
+            f"| {p.cpu_us_per_order:.0f} | {p.statements_per_request:.2f} |"
+        )
+    return [*lines, "", _page_size_fit(page_sizes) + ".", ""]
 
 
 def fanout_table(result: FanoutResult) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from app.domain.listing import MAX_PAGE
 from bench.graphql import encode
 from bench.seed import (
     BULK_CREATE_FULFILLMENTS,
@@ -47,6 +48,8 @@ class Scenario:
     writes: bool = False
     target: str = ""  # the figure issue-level targets set for it, if any
     connections: int | None = None  # instead of the profile's, for a latency measured one at a time
+    paced_at: float = 0.0  # if set, also measured open loop at this fraction of its max req/s
+    paced_target: str = ""  # the target for the latency at that rate
 
     def profile_for(self, profile: Profile) -> Profile:
         """`profile` with this scenario's own number of connections, if it has one."""
@@ -118,25 +121,36 @@ ORDER_SELECTION = (
 """Every field of an order and of every list in it."""
 
 
-def _check_all_nested_page(document: dict[str, Any]) -> str | None:
-    nodes = document["data"]["orders"]["nodes"]
-    if len(nodes) != 100:
-        return f"expected 100 orders in the page, got {len(nodes)}"
-    short = [
-        node["number"]
-        for node in nodes
-        if len(node["lineItems"]) != LINES_PER_ORDER or not node["payments"] or not node["history"]
-    ]
-    return f"orders without their lines, payments or history: {short[:5]}" if short else None
+def _check_all_nested_page(first: int) -> Check:
+    def check(document: dict[str, Any]) -> str | None:
+        nodes = document["data"]["orders"]["nodes"]
+        if len(nodes) != first:
+            return f"expected {first} orders in the page, got {len(nodes)}"
+        short = [
+            node["number"]
+            for node in nodes
+            if len(node["lineItems"]) != LINES_PER_ORDER or not node["payments"] or not node["history"]
+        ]
+        return f"orders without their lines, payments or history: {short[:5]}" if short else None
+
+    return check
 
 
-ALL_NESTED_PAGE = Scenario(
-    slug="orders-page-100-all-nested",
-    title="orders page of 100 with every nested list",
-    query=f"{{ orders(first: 100) {{ totalCount nodes {{ {ORDER_SELECTION} }} }} }}",
-    check=_check_all_nested_page,
-    target="≥ 50 req/s; p99 ≤ 80 ms",
-)
+def all_nested_page(first: int, target: str = "") -> Scenario:
+    """The page of the `first` newest orders with every field of every nested list, and its total."""
+    return Scenario(
+        slug=f"orders-page-{first}-all-nested",
+        title=f"orders page of {first} with every nested list",
+        query=f"{{ orders(first: {first}) {{ totalCount nodes {{ {ORDER_SELECTION} }} }} }}",
+        check=_check_all_nested_page(first),
+        target=target,
+    )
+
+
+ALL_NESTED_PAGE = all_nested_page(100, target="≥ 50 req/s; p99 ≤ 80 ms")
+PAGE_SIZES = tuple(first for first in (10, 25, 50, 100, 250) if first <= MAX_PAGE)
+"""The page sizes the cost by page size is measured at: up to the API's largest page."""
+PAGE_SIZE_SCENARIOS = tuple(all_nested_page(first) for first in PAGE_SIZES)
 
 
 def _rich_ids(seeded: Seeded) -> list[dict[str, Any]]:
@@ -161,6 +175,8 @@ ORDER_BY_ID = Scenario(
     check=_check_rich_order,
     variables=_rich_ids,
     target="≥ 2,000 req/s; p99 ≤ 10 ms at 70 % of max",
+    paced_at=0.7,
+    paced_target="p99 ≤ 10 ms",
     data=f"cycling over {RICH_ORDERS} rich orders",
 )
 

@@ -116,9 +116,11 @@ class GatewayProcess(ServerProcess):
         self.database = database
 
 
-def gateway(workdir: Path, database: Path | None = None, url: str | None = None) -> GatewayProcess:
+def gateway(
+    workdir: Path, database: Path | None = None, url: str | None = None, name: str = "gateway"
+) -> GatewayProcess:
     """`orders-gateway serve` (from this virtualenv) on the database at `url`, else on the SQLite file
-    `database`, by default a fresh one in `workdir`."""
+    `database`, by default a fresh one in `workdir`; `name` tells its log apart from other gateways'."""
     file = None if url else database or workdir / "orders.db"
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
@@ -129,5 +131,5 @@ def gateway(workdir: Path, database: Path | None = None, url: str | None = None)
     }
     executable = Path(sys.executable).with_name("orders-gateway")
     argv = [str(executable), "serve"]
-    log = workdir / f"gateway-{file.stem if file else 'postgres'}.log"
-    return GatewayProcess(file, "gateway", argv, env, port, log)
+    log = workdir / f"{name}-{file.stem if file else 'postgres'}.log"
+    return GatewayProcess(file, name, argv, env, port, log)
