@@ -9,6 +9,7 @@ import json
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,25 @@ class _OnGateway:
     gateway: LoadResult
     rawsql: LoadResult | None
     paced: LoadResult | None
+    uncached: LoadResult | None
+    uncached_paced: LoadResult | None
+
+
+def _measure(
+    gateway: server.GatewayProcess,
+    scenario: Scenario,
+    payloads_file: Path,
+    timing: Profile,
+    variant: str = "",
+) -> tuple[LoadResult, LoadResult | None]:
+    """The scenario closed loop on `gateway`, and open loop at its `paced_at` of the max just found."""
+    _progress(f"measuring the gateway{variant}: {scenario.title}")
+    closed = run_load([gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing)
+    if not scenario.paced_at:
+        return closed, None
+    rate = scenario.paced_at * closed.requests_per_s
+    _progress(f"measuring the gateway{variant} at {rate:,.0f} req/s: {scenario.title}")
+    return closed, run_load([gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing, rate)
 
 
 def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measured:
@@ -77,33 +97,47 @@ def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measu
         _progress(f"seeding {pool_orders} pool orders, then {profile.orders} orders")
         seeded = asyncio.run(seed(gateway.graphql_url, profile.orders, pool_orders, profile.seed_concurrency))
         page_sizes: list[PageSizeResult] = []
-        for scenario in SCENARIOS:
-            if scenario.writes and not page_sizes:  # while the seeded orders are still the newest
-                _progress("measuring the page of every nested list at each page size")
-                page_sizes = run_page_sizes(gateway, workdir, profile)
-            payloads = scenario.payloads(seeded)
-            if not payloads:
-                raise BenchError(f"{scenario.title}: seeding left nothing to send")
-            payloads_file = _write_payloads(workdir, scenario, payloads)
-            captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
-            _progress(f"measuring the gateway: {scenario.title}")
-            timing = scenario.profile_for(profile)
-            on_gateway = run_load([gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing)
-            paced = None
-            if scenario.paced_at:
-                rate = scenario.paced_at * on_gateway.requests_per_s
-                _progress(f"measuring the gateway at {rate:,.0f} req/s: {scenario.title}")
-                paced = run_load(
-                    [gateway.graphql_url], payloads_file, scenario.slug, [gateway.pid], timing, rate
+        with ExitStack() as twins:
+            # SQLite: a twin on the same file that executes every query, for the reads' execution cost
+            uncached = None
+            if url is None:
+                _progress("starting a twin gateway with the response cache off")
+                twin = server.gateway(workdir, gateway.database, name="uncached", settings=server.CACHE_OFF)
+                uncached = twins.enter_context(twin)
+            for scenario in SCENARIOS:
+                if scenario.writes and not page_sizes:  # while the seeded orders are still the newest
+                    _progress("measuring the page of every nested list at each page size")
+                    page_sizes = run_page_sizes(uncached or gateway, workdir, profile)
+                payloads = scenario.payloads(seeded)
+                if not payloads:
+                    raise BenchError(f"{scenario.title}: seeding left nothing to send")
+                payloads_file = _write_payloads(workdir, scenario, payloads)
+                captured = asyncio.run(capture(gateway.graphql_url, payloads[0], scenario.check))
+                timing = scenario.profile_for(profile)
+                on_gateway, paced = _measure(gateway, scenario, payloads_file, timing)
+                on_twin, twin_paced = None, None
+                if uncached is not None and not scenario.writes:
+                    on_twin, twin_paced = _measure(uncached, scenario, payloads_file, timing, ", cache off")
+                on_rawsql = None
+                if not scenario.writes and gateway.database is not None:
+                    _progress(f"measuring the raw SQL baseline: {scenario.title}")
+                    with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
+                        on_rawsql = run_load(
+                            [raw.graphql_url], payloads_file, scenario.slug, [raw.pid], timing
+                        )
+                measured.append(
+                    _OnGateway(
+                        scenario,
+                        payloads_file,
+                        len(payloads),
+                        captured,
+                        on_gateway,
+                        on_rawsql,
+                        paced,
+                        on_twin,
+                        twin_paced,
+                    )
                 )
-            on_rawsql = None
-            if not scenario.writes and gateway.database is not None:
-                _progress(f"measuring the raw SQL baseline: {scenario.title}")
-                with rawsql_baseline(workdir, gateway.database, scenario.query, captured) as raw:
-                    on_rawsql = run_load([raw.graphql_url], payloads_file, scenario.slug, [raw.pid], timing)
-            measured.append(
-                _OnGateway(scenario, payloads_file, len(payloads), captured, on_gateway, on_rawsql, paced)
-            )
         _progress(f"measuring the fan-out: {profile.subscribers} subscribers, {profile.changes} changes")
         fanout = run_fanout(gateway.graphql_url, gateway.pid, profile)
     results = []
@@ -129,6 +163,8 @@ def run(profile: Profile, workdir: Path, url: str | None = None) -> report.Measu
                 on_baseline,
                 done.rawsql,
                 done.paced,
+                done.uncached,
+                done.uncached_paced,
             )
         )
     return report.Measured(startup, results, fanout, page_sizes)
@@ -150,7 +186,7 @@ def run_sizes(profile: Profile, workdir: Path) -> list[report.SizeResult]:
         grown = grow(template, workdir / f"size-{size}.db", size)
         grow_s = time.monotonic() - started
         loads: dict[str, LoadResult] = {}
-        with server.gateway(workdir, grown.database) as gateway:
+        with server.gateway(workdir, grown.database, settings=server.CACHE_OFF) as gateway:
             bodies = size_payloads(grown)
             for scenario in SIZE_SCENARIOS:
                 payloads_file = workdir / f"{scenario.slug}.payloads.json"

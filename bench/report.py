@@ -39,6 +39,10 @@ class ScenarioResult:
     baseline: LoadResult
     rawsql: LoadResult | None = None
     paced: LoadResult | None = None  # the gateway open loop at the scenario's `paced_at` of its max
+    # The same on a twin gateway that executes every query (SQLite reads only: the default gateway
+    # answers a repeated query from memory while the store is unchanged).
+    uncached: LoadResult | None = None
+    uncached_paced: LoadResult | None = None
 
     @property
     def ratio(self) -> float:
@@ -57,7 +61,9 @@ class ScenarioResult:
 
     def targets(self) -> list[tuple[str, LoadResult]]:
         """The gateway and each baseline measured, by name."""
-        found = [("gateway", self.gateway), ("aiohttp", self.baseline)]
+        found = [("gateway", self.gateway)]
+        found += [("no cache", self.uncached)] if self.uncached else []
+        found += [("aiohttp", self.baseline)]
         return found + ([("raw SQL", self.rawsql)] if self.rawsql else [])
 
 
@@ -80,6 +86,8 @@ def table(result: ScenarioResult) -> str:
         )
     if result.paced:
         lines += ["", paced_line(result.scenario, result.paced)]
+    if result.uncached_paced:
+        lines += [paced_line(result.scenario, result.uncached_paced, " (response cache off)")]
     lines += ["", f"gateway ÷ aiohttp baseline (req/s): {result.ratio:.3f}"]
     if result.rawsql:
         lines.append(f"gateway ÷ raw SQL baseline (req/s): {result.gateway_to_rawsql:.3f}")
@@ -91,18 +99,20 @@ def table(result: ScenarioResult) -> str:
     return "\n".join(lines)
 
 
-def paced_line(scenario: Scenario, paced: LoadResult) -> str:
+def paced_line(scenario: Scenario, paced: LoadResult, variant: str = "") -> str:
     """The open-loop latency of `scenario` at its fraction of the max req/s."""
     return (
-        f"{scenario.title} at {scenario.paced_at * 100:.0f} % of max ({paced.offered_per_s or 0:,.0f} req/s, "
+        f"{scenario.title}{variant} at {scenario.paced_at * 100:.0f} % of max "
+        f"({paced.offered_per_s or 0:,.0f} req/s, "
         f"open loop): p50 {paced.p50_ms:.2f} ms, p99 {paced.p99_ms:.2f} ms from when each request was due "
         f"(the generator's own lag: p99 {paced.p99_lag_ms or 0:.2f} ms)"
     )
 
 
-def _paced_row(scenario: Scenario, paced: LoadResult) -> str:
+def _paced_row(scenario: Scenario, paced: LoadResult, variant: str = "") -> str:
     return (
-        f"| {scenario.title} at {scenario.paced_at * 100:.0f} % of max (open loop) | {scenario.paced_target} "
+        f"| {scenario.title}{variant} at {scenario.paced_at * 100:.0f} % of max (open loop) "
+        f"| {scenario.paced_target} "
         f"| p99 {paced.p99_ms:.1f} ms; p50 {paced.p50_ms:.1f} ms at {paced.offered_per_s or 0:,.0f} req/s "
         f"(generator's lag p99 {paced.p99_lag_ms or 0:.1f} ms) |"
     )
@@ -140,6 +150,8 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
         "baseline": _target(result.baseline),
         "rawsql_baseline": _target(result.rawsql) if result.rawsql else None,
         "gateway_paced": _target(result.paced) if result.paced else None,
+        "gateway_response_cache_off": _target(result.uncached) if result.uncached else None,
+        "gateway_response_cache_off_paced": _target(result.uncached_paced) if result.uncached_paced else None,
         "paced_at": result.scenario.paced_at or None,
         "gateway_to_baseline_rps_ratio": result.ratio,
         "gateway_to_rawsql_rps_ratio": result.gateway_to_rawsql,
@@ -345,13 +357,17 @@ def write_markdown(
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
-        load = result.gateway
-        raw = f"{result.gateway_to_rawsql:.2f}" if result.gateway_to_rawsql else "—"
-        lines.append(
-            f"| {result.scenario.title} | {result.scenario.target or '—'} | {load.requests_per_s:,.1f} "
-            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.server_cpu_s_per_request * 1000:.2f} "
-            f"| {load.server_rss_kib_after / 1024:.0f} | {result.ratio:.3f} | {raw} | {result.data} |"
-        )
+        variants = [("", result.gateway)]
+        variants += [(", response cache off", result.uncached)] if result.uncached else []
+        for variant, load in variants:
+            to_raw = load.requests_per_s / result.rawsql.requests_per_s if result.rawsql else None
+            raw = f"{to_raw:.2f}" if to_raw else "—"
+            lines.append(
+                f"| {result.scenario.title}{variant} | {result.scenario.target or '—'} "
+                f"| {load.requests_per_s:,.1f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} "
+                f"| {load.server_cpu_s_per_request * 1000:.2f} | {load.server_rss_kib_after / 1024:.0f} "
+                f"| {load.requests_per_s / result.baseline.requests_per_s:.3f} | {raw} | {result.data} |"
+            )
     lines += [
         "",
         "| other | target | measured |",
@@ -359,6 +375,11 @@ def write_markdown(
         f"| cold start, idle RSS | {STARTUP_TARGET} | {startup.ready_s:.2f} s; "
         f"{startup.idle_rss_kib / 1024:.1f} MiB |",
         *(_paced_row(result.scenario, result.paced) for result in results if result.paced),
+        *(
+            _paced_row(result.scenario, result.uncached_paced, ", response cache off")
+            for result in results
+            if result.uncached_paced
+        ),
         *([_two_processes_row(measured.two_processes, store)] if measured.two_processes else []),
         f"| order events to {fanout.subscribers:,} subscribers | {FANOUT_TARGET} | "
         f"{fanout.deliveries_per_s:,.0f} deliveries/s; p99 {fanout.p99_ms:.1f} ms; "

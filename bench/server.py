@@ -116,11 +116,20 @@ class GatewayProcess(ServerProcess):
         self.database = database
 
 
+CACHE_OFF = {"GATEWAY_RESPONSE_CACHE_MB": "0"}
+"""The settings of a gateway that executes every query (no answer served from memory)."""
+
+
 def gateway(
-    workdir: Path, database: Path | None = None, url: str | None = None, name: str = "gateway"
+    workdir: Path,
+    database: Path | None = None,
+    url: str | None = None,
+    name: str = "gateway",
+    settings: dict[str, str] | None = None,
 ) -> GatewayProcess:
     """`orders-gateway serve` (from this virtualenv) on the database at `url`, else on the SQLite file
-    `database`, by default a fresh one in `workdir`; `name` tells its log apart from other gateways'."""
+    `database`, by default a fresh one in `workdir`; `name` tells its log apart from other gateways';
+    `settings` are `GATEWAY_` variables beyond the defaults."""
     file = None if url else database or workdir / "orders.db"
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
@@ -128,6 +137,7 @@ def gateway(
         "GATEWAY_DATABASE_URL": url or f"sqlite+aiosqlite:///{file}",
         "GATEWAY_HOST": HOST,
         "GATEWAY_PORT": str(port),
+        **(settings or {}),
     }
     executable = Path(sys.executable).with_name("orders-gateway")
     argv = [str(executable), "serve"]
