@@ -1,4 +1,9 @@
-"""The one composition root: builds the engine, the backends and the service from settings."""
+"""The one composition root: builds the engine, the backends and the service from settings.
+
+The upstream adapters (Wix, Retailys: httpx, PyJWT, cryptography, aiolimiter) and the PostgreSQL-only
+parts (asyncpg's LISTEN, the shared rate buckets) are imported only when the settings use them, so a
+gateway serving its embedded store does not carry them in memory.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +19,20 @@ from app.backends.local.audit import LocalAuditLog
 from app.backends.local.database import Database
 from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
-from app.backends.local.notifications import EventNotifications
-from app.backends.local.rate_buckets import DatabaseBuckets
 from app.backends.local.store import LocalBackend, utcnow
 from app.backends.registry import BackendRegistry
-from app.backends.system.wiring import SystemParts, build_system
-from app.backends.wix.setup import Wix, build_wix
 from app.events.hub import EventHub
 from app.events.service import EventService
 from app.limits import InProcessBuckets
 from app.orders import OrderService
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from app.backends.base import OrderBackend
+    from app.backends.local.notifications import EventNotifications
+    from app.backends.system.wiring import SystemParts
+    from app.backends.wix.setup import Wix
     from app.config import Settings
     from app.limits import RateLimiter
 
@@ -84,8 +90,8 @@ def build(settings: Settings) -> Gateway:
         pool_size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
     )
-    wix = build_wix(settings, database, utcnow) if settings.wix_enabled else None
-    system = build_system(settings, database, utcnow)
+    wix = _wix(settings, database) if settings.wix_enabled else None
+    system = _system(settings, database) if settings.system_enabled else None
     backends: list[OrderBackend] = [LocalBackend(database, utcnow)]
     backends += [wix.backend] if wix else []
     backends += [system.backend] if system else []
@@ -97,9 +103,8 @@ def build(settings: Settings) -> Gateway:
     )
     database.on_commit(hub.notify)
     capacity, rate = settings.rate_limit_capacity, settings.rate_limit_per_second
-    limiter = (
-        InProcessBuckets(capacity, rate) if database.is_sqlite else DatabaseBuckets(database, capacity, rate)
-    )
+    shared = not database.is_sqlite
+    limiter = _shared_buckets(database, capacity, rate) if shared else InProcessBuckets(capacity, rate)
     return Gateway(
         database=database,
         service=OrderService(registry, utcnow),
@@ -107,7 +112,31 @@ def build(settings: Settings) -> Gateway:
         access=Access(LocalKeyStore(database), utcnow),
         audit=AuditTrail(LocalAuditLog(database), utcnow),
         limiter=limiter,
-        notifications=None if database.is_sqlite else EventNotifications(database.engine, hub.notify),
+        notifications=None if database.is_sqlite else _notifications(database, hub.notify),
         wix=wix,
         system=system,
     )
+
+
+def _wix(settings: Settings, database: Database) -> Wix:
+    from app.backends.wix.setup import build_wix
+
+    return build_wix(settings, database, utcnow)
+
+
+def _system(settings: Settings, database: Database) -> SystemParts:
+    from app.backends.system.wiring import build_system
+
+    return build_system(settings, database, utcnow)
+
+
+def _shared_buckets(database: Database, capacity: int, rate: float) -> RateLimiter:
+    from app.backends.local.rate_buckets import DatabaseBuckets
+
+    return DatabaseBuckets(database, capacity, rate)
+
+
+def _notifications(database: Database, wake: Callable[[], None]) -> EventNotifications:
+    from app.backends.local.notifications import EventNotifications
+
+    return EventNotifications(database.engine, wake)

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     system_cache_s: float = Field(default=2, ge=0)
 
     @property
+    def system_enabled(self) -> bool:
+        """The Retailys backend is on when its token is set."""
+        return bool(self.system_token)
+
+    @property
     def allowed_origins(self) -> frozenset[str]:
         """The origins of `cors_origins` (empty: no CORS)."""
         return frozenset(origin.strip() for origin in self.cors_origins.split(",") if origin.strip())

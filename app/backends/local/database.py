@@ -23,7 +23,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -248,8 +247,15 @@ async def serialize(conn: DbConnection, name: str) -> None:
 
 
 def dialect_insert(conn: DbConnection, table: Table) -> Any:
-    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL spell them alike)."""
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    """INSERT with the dialect's ON CONFLICT clauses (SQLite and PostgreSQL spell them alike); each dialect's
+    module is imported once used, so a SQLite gateway never loads PostgreSQL's."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def _quiet_driver_debug() -> None:

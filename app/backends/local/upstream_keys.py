@@ -11,16 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.backends.local.database import Database, dialect_insert
 from app.backends.local.tables import idempotency_t
 from app.domain.errors import DomainError, ErrorCode, UpstreamError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
-
-    from app.backends.local.database import Database
 
 PENDING = ""
 
@@ -38,9 +36,8 @@ class UpstreamKeys:
         async with self.db.write() as conn:
             row = (await conn.execute(select(t).where(t.c.key == key))).mappings().first()
             if row is None:
-                dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
                 claimed = await conn.execute(
-                    dialect.insert(t).on_conflict_do_nothing(index_elements=["key"]),
+                    dialect_insert(conn, t).on_conflict_do_nothing(index_elements=["key"]),
                     {"key": key, "fingerprint": fingerprint, "order_id": PENDING, "created_at": self.clock()},
                 )
                 if claimed.rowcount == 1:

@@ -72,10 +72,9 @@ class SystemParts:
         await self.client.aclose()
 
 
-def build_system(settings: Settings, database: Database, clock: Callable[[], datetime]) -> SystemParts | None:
-    """The Retailys parts when GATEWAY_SYSTEM_TOKEN is set, else None; does no I/O."""
-    if not settings.system_token:
-        return None
+def build_system(settings: Settings, database: Database, clock: Callable[[], datetime]) -> SystemParts:
+    """The Retailys parts for `settings` (which must have GATEWAY_SYSTEM_TOKEN set); does no I/O."""
+    assert settings.system_token
     options = SystemOptions(
         shippers=shippers(settings.system_shippers),
         history_types=history_types(settings.system_history_types),

@@ -1,0 +1,52 @@
+"""What a gateway serving its embedded store loads: only what that store and HTTP need (idle memory).
+
+Each case starts the app in a fresh interpreter (a subprocess) and lists the modules it imported.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STARTS_THE_APP = """
+import asyncio, sys
+from aiohttp import web
+from app.config import Settings
+from app.server import create_app
+
+async def serve_once(url: str) -> None:
+    runner = web.AppRunner(create_app(Settings(database_url=url)))
+    await runner.setup()  # runs the start-up: migrating, building the gateway, opening the store
+    await runner.cleanup()
+
+asyncio.run(serve_once(sys.argv[1]))
+print(" ".join(sys.modules))
+"""
+UPSTREAM_ONLY = ["httpx", "anyio", "h11", "jwt", "cryptography", "aiolimiter", "app.backends.wix"]
+POSTGRESQL_ONLY = ["asyncpg", "app.backends.local.notifications"]
+
+
+def started_modules(database: Path) -> set[str]:
+    """The modules a fresh interpreter holds after starting (and stopping) the app on `database`."""
+    done = subprocess.run(
+        [sys.executable, "-c", STARTS_THE_APP, f"sqlite+aiosqlite:///{database}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    return started_modules(tmp_path_factory.mktemp("lean") / "orders.db")
+
+
+@pytest.mark.parametrize("module", [*UPSTREAM_ONLY, "app.backends.system", *POSTGRESQL_ONLY])
+def test_serving_the_embedded_store_leaves_unused_backends_unimported(modules: set[str], module: str) -> None:
+    assert module not in modules
