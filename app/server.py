@@ -3,9 +3,10 @@
 Every request gets an id, an access log line and, on /graphql over HTTP, its metrics (app/metrics.py);
 CORS applies when origins are configured (app/cors.py). /metrics needs a key with the `admin` scope once
 keys exist (in open local mode, which serves loopback only, it is open like everything else).
-Lifecycles live in `cleanup_ctx` (migrate, build the gateway, decide between open local mode and keys,
-start tailing the event log, watch the keys open WebSockets hold for revocation, dispose); on shutdown,
-subscriptions get the events already committed and then a 1001 close. State sits in typed `web.AppKey`s.
+Lifecycles live in `cleanup_ctx` (build the gateway, bring the store to the head revision
+(app/backends/local/store_setup.py), decide between open local mode and keys, start tailing the event log,
+watch the keys open WebSockets hold for revocation, dispose); on shutdown, subscriptions get the events
+already committed and then a 1001 close. State sits in typed `web.AppKey`s.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from aiohttp import WSCloseCode, hdrs, web
 
 from app import bootstrap
 from app.access import Gate, start_gate, watch_revocations
-from app.backends.local.migrations import upgrade
+from app.backends.local.store_setup import bring_to_head
 from app.cors import cors
 from app.domain.access import Scope
 from app.metrics import CONTENT_TYPE, Metrics
@@ -194,11 +195,10 @@ async def system_webhook(request: web.Request) -> web.Response:
 
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    if settings.auto_migrate:
-        bootstrap.ensure_sqlite_dir(settings.database_url)
-        await asyncio.to_thread(upgrade, settings.database_url)
     gateway = bootstrap.build(settings)
     try:
+        if settings.auto_migrate:
+            await bring_to_head(gateway.database)
         app[GATE] = await start_gate(gateway.access, settings.host, settings.public_introspection)
     except BaseException:
         await gateway.close()

@@ -1,6 +1,7 @@
 """What a gateway serving its embedded store loads: only what that store and HTTP need (idle memory).
 
-Each case starts the app in a fresh interpreter (a subprocess) and lists the modules it imported.
+Each case starts the app in a fresh interpreter (a subprocess) and lists the modules it imported: on a new
+database, on one at the head revision and on one a migration behind (which a child process migrates).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from app.backends.local.migrations import upgrade
 
 STARTS_THE_APP = """
 import asyncio, sys
@@ -26,7 +29,8 @@ asyncio.run(serve_once(sys.argv[1]))
 print(" ".join(sys.modules))
 """
 UPSTREAM_ONLY = ["httpx", "anyio", "h11", "jwt", "cryptography", "aiolimiter", "app.backends.wix"]
-POSTGRESQL_ONLY = ["asyncpg", "app.backends.local.notifications"]
+MIGRATIONS_ONLY = ["alembic", "mako", "app.backends.local.migrations"]
+POSTGRESQL_ONLY = ["asyncpg", "sqlalchemy.dialects.postgresql", "app.backends.local.notifications"]
 
 
 def started_modules(database: Path) -> set[str]:
@@ -43,10 +47,23 @@ def started_modules(database: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
-    return started_modules(tmp_path_factory.mktemp("lean") / "orders.db")
+def modules(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    """The modules of a start on each kind of store (the new one is at head for the second start)."""
+    new = tmp_path_factory.mktemp("lean") / "orders.db"
+    behind = tmp_path_factory.mktemp("lean") / "orders.db"
+    upgrade(f"sqlite+aiosqlite:///{behind}", "0006")
+    return {
+        "new": started_modules(new),
+        "at head": started_modules(new),
+        "behind": started_modules(behind),
+    }
 
 
-@pytest.mark.parametrize("module", [*UPSTREAM_ONLY, "app.backends.system", *POSTGRESQL_ONLY])
-def test_serving_the_embedded_store_leaves_unused_backends_unimported(modules: set[str], module: str) -> None:
-    assert module not in modules
+@pytest.mark.parametrize("store", ["new", "at head", "behind"])
+@pytest.mark.parametrize(
+    "module", [*UPSTREAM_ONLY, "app.backends.system", *MIGRATIONS_ONLY, *POSTGRESQL_ONLY]
+)
+def test_serving_the_embedded_store_leaves_unused_parts_unimported(
+    modules: dict[str, set[str]], store: str, module: str
+) -> None:
+    assert module not in modules[store]

@@ -1,0 +1,109 @@
+"""A gateway starts on any store and leaves it at the head revision: fresh, already there, or behind."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+from app.backends.local.migrations import alembic_config, upgrade
+from app.backends.local.store_setup import HEAD
+from app.config import Settings
+from app.server import create_app
+from tests.conftest import STORES, new_database
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD
+
+
+async def start_together(url: str, count: int) -> None:
+    """Starts `count` gateways on `url` at once (each runs its start-up), then stops them."""
+    runners = [web.AppRunner(create_app(Settings(database_url=url))) for _ in range(count)]
+    try:
+        await asyncio.gather(*(runner.setup() for runner in runners))
+    finally:
+        await asyncio.gather(*(runner.cleanup() for runner in runners))
+
+
+async def schema_state(url: str) -> tuple[str | None, list[object]]:
+    """The stored revision, and how the schema differs from the table declarations."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def inspect(sync):  # type: ignore[no-untyped-def]
+                context = MigrationContext.configure(sync)
+                return context.get_current_revision(), compare_metadata(context, SQLModel.metadata)
+
+            return await conn.run_sync(inspect)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("store", STORES)
+async def test_gateways_starting_together_on_a_new_database_make_the_head_schema_once(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = await new_database(store, request, tmp_path_factory)
+    await start_together(url, 3)
+    assert await schema_state(url) == (HEAD, [])
+    await asyncio.to_thread(upgrade, url)  # Alembic finds it at head: nothing to do
+    assert await schema_state(url) == (HEAD, [])
+
+
+async def stored_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of the database, by table name."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def read(sync):  # type: ignore[no-untyped-def]
+                return {
+                    name: sorted(tuple(row) for row in sync.exec_driver_sql(f"SELECT * FROM {name}"))
+                    for name in inspect(sync).get_table_names()
+                }
+
+            return await conn.run_sync(read)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("store", STORES)
+async def test_a_new_store_holds_the_rows_the_migrations_seed(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    started = await new_database(store, request, tmp_path_factory)
+    migrated = await new_database(store, request, tmp_path_factory)
+    await start_together(started, 1)
+    await asyncio.to_thread(upgrade, migrated)
+    assert await stored_rows(started) == await stored_rows(migrated)
+
+
+@pytest.mark.parametrize("store", STORES)
+async def test_gateways_starting_on_an_older_revision_migrate_it(
+    store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = await new_database(store, request, tmp_path_factory)
+    await asyncio.to_thread(upgrade, url, "0006")
+    # Alembic's runs take turns on PostgreSQL only (its advisory lock): SQLite gets one gateway at a time.
+    await start_together(url, 2 if store == "postgresql" else 1)
+    assert await schema_state(url) == (HEAD, [])
+
+
+async def test_a_failed_migration_stops_the_start_up(tmp_path_factory: pytest.TempPathFactory) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('unknown') / 'orders.db'}"
+    await asyncio.to_thread(upgrade, url)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'from-the-future'")
+    await engine.dispose()
+    with pytest.raises(RuntimeError, match="orders-gateway migrate exited with 1"):
+        await start_together(url, 1)
