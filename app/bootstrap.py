@@ -8,15 +8,12 @@ gateway serving its embedded store does not carry them in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy.engine import make_url
 
 from app.access import Access
 from app.audit import AuditTrail
 from app.backends.local.audit import LocalAuditLog
-from app.backends.local.database import Database
+from app.backends.local.database import Database, ensure_sqlite_dir
 from app.backends.local.event_log import LocalEventLog
 from app.backends.local.keys import LocalKeyStore
 from app.backends.local.store import LocalBackend, utcnow
@@ -73,13 +70,6 @@ class Gateway:
         if self.wix is not None:
             await self.wix.backend.close()
         await self.database.dispose()
-
-
-def ensure_sqlite_dir(url: str) -> None:
-    """Creates the folder of a SQLite file (the embedded default lives under ./data/)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def build(settings: Settings) -> Gateway:

@@ -10,10 +10,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from app.access import OpenModeRefused
-from app.bootstrap import ensure_sqlite_dir
 from app.config import Settings
 from app.domain.access import Scope
 from app.domain.errors import DomainError
@@ -29,6 +25,9 @@ YOUNG_GC_THRESHOLD = 20_000  # allocations between collections of the youngest g
 
 
 def _serve(settings: Settings) -> None:
+    from aiohttp import web
+
+    from app.access import OpenModeRefused
     from app.server import GATE, create_app
 
     configure_logs(settings.log_level, settings.log_format)
@@ -66,6 +65,7 @@ def _serve(settings: Settings) -> None:
 
 
 def _migrate(settings: Settings) -> None:
+    from app.backends.local.database import ensure_sqlite_dir
     from app.backends.local.migrations import upgrade
 
     ensure_sqlite_dir(settings.database_url)

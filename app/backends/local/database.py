@@ -20,6 +20,7 @@ import asyncio
 import logging
 import sqlite3
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
@@ -234,6 +235,13 @@ class Database:
             self._versions.close()
         if self._local is not None:
             self._local.dispose()
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Creates the folder of a SQLite file (the embedded default lives under ./data/)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 async def serialize(conn: DbConnection, name: str) -> None:
