@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from aiohttp import web
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -24,9 +25,9 @@ def test_the_head_constant_is_alembics_head() -> None:
     assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() == HEAD
 
 
-async def start_together(url: str, count: int) -> None:
+async def start_together(url: str, count: int, **settings: Any) -> None:
     """Starts `count` gateways on `url` at once (each runs its start-up), then stops them."""
-    runners = [web.AppRunner(create_app(Settings(database_url=url))) for _ in range(count)]
+    runners = [web.AppRunner(create_app(Settings(database_url=url, **settings))) for _ in range(count)]
     try:
         await asyncio.gather(*(runner.setup() for runner in runners))
     finally:
@@ -95,6 +96,21 @@ async def test_gateways_starting_on_an_older_revision_migrate_it(
     await asyncio.to_thread(upgrade, url, "0006")
     # Alembic's runs take turns on PostgreSQL only (its advisory lock): SQLite gets one gateway at a time.
     await start_together(url, 2 if store == "postgresql" else 1)
+    assert await schema_state(url) == (HEAD, [])
+
+
+async def test_a_start_up_waits_out_a_migration_in_progress_beyond_its_statement_timeout(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = await new_database("postgresql", request, tmp_path_factory)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:  # holds the migrations' lock, as a migrating process does
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('orders_gateway_migrations'))"))
+        starting = asyncio.create_task(start_together(url, 1, db_statement_timeout_ms=50))
+        await asyncio.sleep(0.5)
+        assert not starting.done()
+    await engine.dispose()
+    await starting
     assert await schema_state(url) == (HEAD, [])
 
 

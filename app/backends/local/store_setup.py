@@ -16,7 +16,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, insert, inspect, select
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, insert, inspect, select, text
 from sqlmodel import SQLModel
 
 from app.backends.local.database import serialize
@@ -45,6 +45,9 @@ class MigrationFailed(RuntimeError):
 async def bring_to_head(database: Database) -> None:
     """Leaves the store at `HEAD`: as it is, created from scratch, or migrated by a child process."""
     async with database.write(counted=False) as conn:
+        if conn.dialect.name == "postgresql":
+            # Waiting for another process's migration, or making the schema, may outlast a statement timeout.
+            await conn.execute(text("SET LOCAL statement_timeout = 0"))
         await serialize(conn, MIGRATIONS_LOCK)
         tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
         if alembic_version.name in tables:
