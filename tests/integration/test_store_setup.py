@@ -77,14 +77,43 @@ async def stored_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
         await engine.dispose()
 
 
+async def reflected_schema(url: str) -> dict[str, list[object]]:
+    """Each table's columns, keys, indexes and constraints as the database reports them (in any order)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def reflect(sync):  # type: ignore[no-untyped-def]
+                found = inspect(sync)
+
+                def facts(items):  # type: ignore[no-untyped-def]
+                    return sorted(repr(sorted(item.items())) for item in items)
+
+                return {
+                    name: [
+                        facts(found.get_columns(name)),
+                        found.get_pk_constraint(name),
+                        facts(found.get_foreign_keys(name)),
+                        facts(found.get_indexes(name)),
+                        facts(found.get_unique_constraints(name)),
+                    ]
+                    for name in found.get_table_names()
+                }
+
+            return await conn.run_sync(reflect)
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.parametrize("store", STORES)
-async def test_a_new_store_holds_the_rows_the_migrations_seed(
+async def test_a_new_store_is_what_the_migrations_make_schema_and_rows(
     store: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     started = await new_database(store, request, tmp_path_factory)
     migrated = await new_database(store, request, tmp_path_factory)
     await start_together(started, 1)
     await asyncio.to_thread(upgrade, migrated)
+    assert await reflected_schema(started) == await reflected_schema(migrated)
     assert await stored_rows(started) == await stored_rows(migrated)
 
 
