@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,13 +26,17 @@ YOUNG_GC_THRESHOLD = 20_000  # allocations between collections of the youngest g
 
 
 def _serve(settings: Settings) -> None:
+    from app.backends.local.revision import start_migration
+
+    # A SQLite file behind head starts migrating in a child process now, while the server imports.
+    migrating = start_migration(settings.database_url, os.environ) if settings.auto_migrate else None
     from aiohttp import web
 
     from app.access import OpenModeRefused
     from app.server import GATE, create_app
 
     configure_logs(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    app = create_app(settings, migrating)
 
     def started(_: str) -> None:
         # What start-up built lives as long as the process: moved out of the collector's sight, it is not

@@ -35,6 +35,7 @@ from schema.response_cache import ResponseCache
 from schema.view import REQUEST_ID, GatewayView, error_response, unauthenticated
 
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import AsyncIterator, Awaitable, Callable
 
     from aiohttp.typedefs import Middleware
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("orders_gateway.server")
 access_log = logging.getLogger("orders_gateway.access")
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+MIGRATING: web.AppKey[subprocess.Popen[bytes] | None] = web.AppKey("migrating")
 GATEWAY = web.AppKey("gateway", bootstrap.Gateway)
 GATE = web.AppKey("gate", Gate)
 METRICS = web.AppKey("metrics", Metrics)
@@ -198,7 +200,7 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     gateway = bootstrap.build(settings)
     try:
         if settings.auto_migrate:
-            await bring_to_head(gateway.database)
+            await bring_to_head(gateway.database, app[MIGRATING])
         app[GATE] = await start_gate(gateway.access, settings.host, settings.public_introspection)
     except BaseException:
         await gateway.close()
@@ -213,13 +215,15 @@ async def _gateway(app: web.Application) -> AsyncIterator[None]:
     await gateway.close()
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The whole HTTP application for `settings` (nothing connects until it starts)."""
+def create_app(settings: Settings, migrating: subprocess.Popen[bytes] | None = None) -> web.Application:
+    """The whole HTTP application for `settings` (nothing connects until it starts); `migrating` is an
+    `orders-gateway migrate` already started on its database, which the start-up waits for."""
     middlewares: list[Middleware] = [request_context]
     if settings.allowed_origins:
         middlewares.append(cors(settings.allowed_origins))
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS] = settings
+    app[MIGRATING] = migrating
     app.cleanup_ctx.append(_gateway)
 
     def service_of(request: web.Request) -> OrderService:

@@ -67,3 +67,14 @@ def test_serving_the_embedded_store_leaves_unused_parts_unimported(
     modules: dict[str, set[str]], store: str, module: str
 ) -> None:
     assert module not in modules[store]
+
+
+def test_what_serve_reads_before_its_imports_needs_only_the_standard_library() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, app.backends.local.revision; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tops = {name.split(".")[0] for name in done.stdout.split() if not name.startswith("_")}  # site's hooks
+    assert tops - sys.stdlib_module_names == {"app"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +17,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from app.backends.local.migrations import alembic_config, upgrade
-from app.backends.local.store_setup import HEAD
+from app.backends.local.revision import HEAD, sqlite_behind_head
 from app.config import Settings
 from app.server import create_app
 from tests.conftest import STORES, new_database
+from tests.support.processes import gateway_process
 
 
 def test_the_head_constant_is_alembics_head() -> None:
@@ -152,3 +155,24 @@ async def test_a_failed_migration_stops_the_start_up(tmp_path_factory: pytest.Te
     await engine.dispose()
     with pytest.raises(RuntimeError, match="orders-gateway migrate exited with 1"):
         await start_together(url, 1)
+
+
+async def test_serve_tells_a_sqlite_file_behind_head_from_the_others(tmp_path: Path) -> None:
+    def url(name: str) -> str:
+        return f"sqlite+aiosqlite:///{tmp_path / name}"
+
+    await asyncio.to_thread(upgrade, url("behind.db"), "0006")
+    await asyncio.to_thread(upgrade, url("head.db"))
+    sqlite3.connect(tmp_path / "empty.db").close()
+    assert sqlite_behind_head(url("behind.db"))
+    assert sqlite_behind_head(url("behind.db") + "?timeout=5")
+    for other in (url("head.db"), url("empty.db"), url("missing.db"), "sqlite+aiosqlite:///:memory:"):
+        assert not sqlite_behind_head(other), other
+    assert not sqlite_behind_head("postgresql+asyncpg://postgres@/orders")
+
+
+async def test_serve_migrates_a_sqlite_file_behind_head_before_it_is_ready(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
+    await asyncio.to_thread(upgrade, url, "0006")
+    async with gateway_process(url):
+        assert await schema_state(url) == (HEAD, [])

@@ -21,7 +21,7 @@ import logging
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from sqlalchemy.util.typing import TupleAny
 
 _Ts = TypeVarTuple("_Ts")
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 SQLITE_POOL_SIZE = 24
 _WRITE = "gateway_write"
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
@@ -66,6 +68,12 @@ class LoopConnection:
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[*TupleAny]:
         return self._sync.execute(statement, parameters)
+
+    async def run_sync(
+        self, fn: Callable[Concatenate[Connection, _P], _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """Calls `fn` with the synchronous connection (as `AsyncConnection.run_sync` does)."""
+        return fn(self._sync, *args, **kwargs)
 
 
 DbConnection = AsyncConnection | LoopConnection

@@ -4,16 +4,16 @@ Alembic and its migration scripts cost the server about 10 MiB of memory that it
 the serving process only reads the stored revision: at `HEAD` there is nothing to do; an empty database
 gets the head schema made from the table declarations, the rows the migrations seed and `HEAD` stamped,
 in one transaction (tests pin all of it to what the migrations make); a database at an older revision
-is migrated by `orders-gateway migrate` in a child process. Processes starting together on one PostgreSQL
-database take turns through the advisory lock the migrations take too (migrations/env.py); on SQLite the
-write transaction already runs alone.
+is migrated by `orders-gateway migrate` in a child process (which `serve` starts before its own imports
+when a SQLite file shows it: app/backends/local/revision.py). Processes starting together on one
+PostgreSQL database take turns through the advisory lock the migrations take too (migrations/env.py); on
+SQLite the write transaction already runs alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, insert, inspect, select, text
@@ -21,12 +21,14 @@ from sqlmodel import SQLModel
 
 from app.backends.local.database import serialize
 from app.backends.local.queries import ORDER_COUNT
+from app.backends.local.revision import HEAD, MigrationFailed, migrate_command
 from app.backends.local.tables import counters_t
 
 if TYPE_CHECKING:
+    import subprocess
+
     from app.backends.local.database import Database
 
-HEAD = "0007"  # the newest revision under migrations/versions (a test pins it to Alembic's head)
 MIGRATIONS_LOCK = "orders_gateway_migrations"
 
 # Alembic's own bookkeeping table, declared as Alembic creates it.
@@ -38,12 +40,11 @@ alembic_version = Table(
 )
 
 
-class MigrationFailed(RuntimeError):
-    """`orders-gateway migrate` did not bring the database to the head revision."""
-
-
-async def bring_to_head(database: Database) -> None:
-    """Leaves the store at `HEAD`: as it is, created from scratch, or migrated by a child process."""
+async def bring_to_head(database: Database, migrating: subprocess.Popen[bytes] | None = None) -> None:
+    """Leaves the store at `HEAD`: as it is, created from scratch, or migrated by a child process (the
+    one `migrating` already started, if any, is waited for first)."""
+    if migrating is not None and await asyncio.to_thread(migrating.wait) != 0:
+        raise MigrationFailed(f"orders-gateway migrate exited with {migrating.returncode}")
     async with database.write(counted=False) as conn:
         if conn.dialect.name == "postgresql":
             # Waiting for another process's migration, or making the schema, may outlast a statement timeout.
@@ -64,9 +65,7 @@ async def bring_to_head(database: Database) -> None:
 
 async def _migrate_in_child(url: str) -> None:
     """Runs `orders-gateway migrate` on `url` (its errors go to this process's standard error)."""
-    env = os.environ | {"GATEWAY_DATABASE_URL": url}
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.cli", "migrate", env=env, stdout=asyncio.subprocess.DEVNULL
-    )
+    argv, env = migrate_command(url, os.environ)
+    child = await asyncio.create_subprocess_exec(*argv, env=env, stdout=asyncio.subprocess.DEVNULL)
     if await child.wait() != 0:
         raise MigrationFailed(f"orders-gateway migrate exited with {child.returncode}")
