@@ -178,7 +178,9 @@ class OrderService:
             checked = rules.create_order(cmd, self.clock())
         except DomainError as err:
             raise err.at("input") from None
-        return await backend.create_order(checked, actor, key, fingerprint(checked))
+        return await backend.create_order(
+            checked, actor, key, fingerprint(checked) if key is not None else ""
+        )
 
     async def define_status(self, cmd: DefineStatus) -> CustomStatus:
         backend = self.backends.get(cmd.source, "input", "source")

@@ -59,7 +59,8 @@ class OrderBackend(Protocol):
     async def define_status(self, cmd: DefineStatus) -> CustomStatus: ...
 
     async def create_order(self, cmd: CreateOrder, actor: Actor, key: str | None, fingerprint: str) -> Order:
-        """Creates a checked order; with `key`, a repeat with the same fingerprint returns the first order."""
+        """Creates a checked order; with `key`, a repeat with the same fingerprint returns the first order
+        (without a key the fingerprint is empty: it is not computed)."""
         ...
 
     async def update_order(

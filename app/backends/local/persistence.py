@@ -102,12 +102,15 @@ async def load(conn: DbConnection, order_ids: Sequence[str]) -> Loaded:
     return loaded
 
 
+# Built once: a statement object keeps its cache key, so executing it again skips building and keying it.
+_INSERT_ORDER = insert(orders_t)
+_COUNT_ORDER = update(counters_t).where(counters_t.c.name == ORDER_COUNT).values(value=counters_t.c.value + 1)
+
+
 async def insert_new(conn: DbConnection, change: Change) -> None:
     """Writes a new order: its row, its search words, its children, its history and events; counts it."""
-    await conn.execute(insert(orders_t).values(mapping.order_to_row(change.aggregate)))
-    await conn.execute(
-        update(counters_t).where(counters_t.c.name == ORDER_COUNT).values(value=counters_t.c.value + 1)
-    )
+    await conn.execute(_INSERT_ORDER, mapping.order_to_row(change.aggregate))
+    await conn.execute(_COUNT_ORDER)
     empty = OrderAggregate(change.order)
     await _write_words(conn, [(empty, change)], new=True)
     await _write_children(conn, [(empty, change)], {})

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
 SOURCE = "local"
 FIRST_NUMBER = 10001
+_NEXT_NUMBER: dict[str, Any] = {}  # the next-number upsert, by dialect name
 # The hot reads, built once: a list of ids binds as one expanding parameter.
 _ORDERS_BY_ID = select(orders_t).where(orders_t.c.id.in_(bindparam("ids", expanding=True)))
 
@@ -264,9 +265,13 @@ class LocalBackend:
             await persistence.insert_new(conn, change)
             if key is not None:
                 await conn.execute(
-                    insert(idempotency_t).values(
-                        key=key, fingerprint=fingerprint, order_id=change.order.id, created_at=ctx.now
-                    )
+                    insert(idempotency_t),
+                    {
+                        "key": key,
+                        "fingerprint": fingerprint,
+                        "order_id": change.order.id,
+                        "created_at": ctx.now,
+                    },
                 )
         return change.order
 
@@ -275,10 +280,12 @@ class LocalBackend:
 
         One upsert, so the first two orders created at once cannot both insert the row.
         """
-        stmt = dialect_insert(conn, counters_t).values(name="order_number", value=FIRST_NUMBER)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["name"], set_={"value": counters_t.c.value + 1}
-        ).returning(counters_t.c.value)
+        stmt = _NEXT_NUMBER.get(conn.dialect.name)
+        if stmt is None:  # built once per dialect: a statement object keeps its cache key
+            stmt = dialect_insert(conn, counters_t).values(name="order_number", value=FIRST_NUMBER)
+            stmt = _NEXT_NUMBER[conn.dialect.name] = stmt.on_conflict_do_update(
+                index_elements=["name"], set_={"value": counters_t.c.value + 1}
+            ).returning(counters_t.c.value)
         return int((await conn.execute(stmt)).scalar_one())
 
     async def _status_exists(
