@@ -8,6 +8,7 @@ thread round trip, and on a busy machine a wait for that thread to be scheduled,
 write lock held. In WAL mode a read never waits for a writer. A write waits only when another process
 holds the file's write lock: the loop-thread writer does not wait then (its busy timeout is 0) but hands
 that transaction to aiosqlite, whose thread waits up to the busy timeout.
+
 Callbacks given to `on_commit` run after every committed write (the event hub reads the log then, instead
 of waiting for its next poll). `statements` counts what requests cost, in all and on the record of the
 request being served (app/request_scope.py); work done aside (`counted=False`: the event hub's reads,
