@@ -165,7 +165,7 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
 
 @dataclass(frozen=True)
 class Startup:
-    """The gateway's start on an empty store (migrations included) and its memory once idle."""
+    """The gateway's start on an empty store (its schema made at start) and its memory once idle."""
 
     ready_s: float
     idle_rss_kib: int
@@ -315,7 +315,7 @@ FANOUT_TARGET = "≥ 100 events/s to all 1,000 (100k messages/s); p99 ≤ 100 ms
 def startup_table(startup: Startup) -> str:
     """A plain-text line for the start."""
     return (
-        f"cold start to ready: {startup.ready_s:.2f} s (empty store, migrations included); "
+        f"cold start to ready: {startup.ready_s:.2f} s (empty store, its schema made at start); "
         f"idle RSS {startup.idle_rss_kib / 1024:.1f} MiB"
     )
 
