@@ -1,21 +1,21 @@
 """The data baseline (`python -m bench.rawsql`): a bare aiohttp handler that runs the raw SQL reads of a
-read scenario, with the gateway's driver (aiosqlite) on the gateway's database, and replies with the
-gateway's response bytes. What it costs is what reading those rows costs, with no GraphQL and no mapping.
+read scenario, with the gateway's driver on the gateway's database, and replies with the gateway's
+response bytes. What it costs is what reading those rows costs, with no GraphQL and no mapping.
 
-Each request reads in one transaction per statement, as the gateway does: the page (or the order), then
-one statement per nested list for all its orders at once, and the count when the scenario asks for it.
+As the gateway does, it reads with the standard library's `sqlite3` on the event loop's thread, each
+statement alone (SQLite runs a lone statement as its own transaction): the page (or the order), then one
+statement per nested list for all its orders at once, and the count when the scenario asks for it.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
 import orjson
 from aiohttp import web
 
@@ -32,35 +32,26 @@ CHILD_TABLES = {
     "fulfillments": ("fulfillments", "position"),
     "history": ("order_history", "revision, ordinal"),
 }
-CONNECTIONS = 8  # as many as the load generator keeps requests in flight
 
 
 class Reads:
-    """A pool of aiosqlite connections to the database, each read in its own transaction."""
+    """One `sqlite3` connection to the database, read on the loop's thread."""
 
     def __init__(self, database: Path) -> None:
         self._database = database
-        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._conn: sqlite3.Connection | None = None
 
     async def open(self) -> None:
-        for _ in range(CONNECTIONS):
-            conn = await aiosqlite.connect(self._database, isolation_level=None)
-            await conn.execute("PRAGMA journal_mode=WAL")
-            self._idle.put_nowait(conn)
+        self._conn = sqlite3.connect(self._database, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
 
     async def close(self) -> None:
-        while not self._idle.empty():
-            await self._idle.get_nowait().close()
+        if self._conn is not None:
+            self._conn.close()
 
     async def rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        conn = await self._idle.get()
-        try:
-            await conn.execute("BEGIN")
-            rows = list(await conn.execute_fetchall(sql, parameters))
-            await conn.execute("COMMIT")
-            return rows
-        finally:
-            self._idle.put_nowait(conn)
+        assert self._conn is not None
+        return self._conn.execute(sql, parameters).fetchall()
 
     async def children(self, lists: list[str], order_ids: list[str]) -> None:
         marks = ",".join("?" * len(order_ids))

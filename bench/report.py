@@ -350,7 +350,8 @@ def write_markdown(
         f"One gateway process, {store}, {os.cpu_count()} CPUs shared with the load generator; "
         f"{profile.connections if profile else '-'} connections. Baselines measured in the same run: "
         "a bare aiohttp handler replying the same bytes, and (on SQLite) the raw SQL reads of the same "
-        "rows (aiosqlite). Per-scenario JSON beside this file.",
+        "rows (the standard library's sqlite3 on the loop's thread, as the gateway reads). Per-scenario JSON "
+        "beside this file.",
         "",
         "| scenario | target | req/s | p50 ms | p99 ms | CPU ms/req | RSS MiB | "
         "÷ aiohttp | ÷ raw SQL | data |",
