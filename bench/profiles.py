@@ -27,8 +27,8 @@ class Profile:
 FULL = Profile(name="full", warmup_s=3.0, duration_s=15.0, write_payloads=20)
 QUICK = Profile(
     name="quick",
-    warmup_s=0.5,
-    duration_s=2.0,
+    warmup_s=0.3,
+    duration_s=1.0,
     write_payloads=5,
     subscribers=200,
     changes=20,
