@@ -221,7 +221,7 @@ def main() -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="0.5 s warm-up + 2 s measured instead of 3 s + 15 s, and a store of 1k orders only",
+        help="0.3 s warm-up + 1 s measured instead of 3 s + 15 s, and a store of 1k orders only",
     )
     parser.add_argument(
         "--db",
