@@ -91,3 +91,7 @@ async def test_a_write_waits_for_another_process_without_blocking_the_loop(
     async with db.read() as conn:
         value = (await conn.execute(text("SELECT value FROM counters WHERE name = 'waited'"))).scalar_one()
     assert value == 3
+    threads = statement_threads(db)  # once the other writer is gone, writes are back on the loop's thread
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO counters (name, value) VALUES ('after', 4)"))
+    assert set(threads) == {threading.get_ident()}
