@@ -95,3 +95,18 @@ async def test_a_write_waits_for_another_process_without_blocking_the_loop(
     async with db.write() as conn:
         await conn.execute(text("INSERT INTO counters (name, value) VALUES ('after', 4)"))
     assert set(threads) == {threading.get_ident()}
+
+
+async def test_many_open_read_transactions_never_wait_for_a_connection(db: Database) -> None:
+    """A read transaction may await other work while it is open; however many are, none blocks the loop
+    waiting for a pooled connection (that wait would stop the loop that returns them)."""
+
+    async def read_slowly() -> int:
+        async with db.read() as conn:
+            await asyncio.sleep(0.05)
+            return int((await conn.execute(text("SELECT count(*) FROM counters"))).scalar_one())
+
+    started = time.monotonic()
+    counts = await asyncio.gather(*(read_slowly() for _ in range(60)))
+    assert len(set(counts)) == 1
+    assert time.monotonic() - started < 5

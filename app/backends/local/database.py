@@ -117,7 +117,9 @@ class Database:
         self._versions: sqlite3.Connection | None = None
         if self.is_sqlite and ":memory:" not in url:
             # The same file through the standard library's driver, on the loop's thread.
-            self._local = create_engine(make_url(url).set(drivername="sqlite"), pool_size=SQLITE_POOL_SIZE)
+            # No bound on overflow: a checkout that waited for a free connection would block the loop.
+            local_url = make_url(url).set(drivername="sqlite")
+            self._local = create_engine(local_url, pool_size=SQLITE_POOL_SIZE, max_overflow=-1)
             event.listen(self._local, "before_cursor_execute", self._count)
             event.listen(self._local, "connect", _sqlite_connect)
             event.listen(self._local, "begin", _sqlite_begin)
