@@ -133,6 +133,14 @@ def _target(load: LoadResult) -> dict[str, Any]:
     }
 
 
+def _save(name: str, document: dict[str, Any], started: datetime) -> Path:
+    """Writes `document` to bench/results/<name>-<timestamp>.json and returns its path."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
 def write_json(result: ScenarioResult, started: datetime) -> Path:
     """Writes bench/results/<scenario>-<timestamp>.json and returns its path."""
     document = {
@@ -157,10 +165,7 @@ def write_json(result: ScenarioResult, started: datetime) -> Path:
         "gateway_to_rawsql_rps_ratio": result.gateway_to_rawsql,
         "host": _host(),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{result.scenario.slug}-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    return _save(result.scenario.slug, document, started)
 
 
 @dataclass(frozen=True)
@@ -237,10 +242,7 @@ def write_two_processes_json(load: LoadResult, profile: Profile, started: dateti
         "gateways": _target(load),
         "host": _host(),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{slug}-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    return _save(slug, document, started)
 
 
 def write_page_sizes_json(page_sizes: list[PageSizeResult], profile: Profile, started: datetime) -> Path:
@@ -260,10 +262,7 @@ def write_page_sizes_json(page_sizes: list[PageSizeResult], profile: Profile, st
         ],
         "host": _host(),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"page-sizes-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    return _save("page-sizes", document, started)
 
 
 @dataclass(frozen=True)
@@ -302,10 +301,7 @@ def write_sizes_json(sizes: list[SizeResult], profile: Profile, started: datetim
         ],
         "host": _host(),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"store-sizes-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    return _save("store-sizes", document, started)
 
 
 STARTUP_TARGET = "≤ 1.5 s to ready; idle RSS ≤ 80 MB"
@@ -332,10 +328,7 @@ def write_startup_json(startup: Startup, started: datetime) -> Path:
         "result": asdict(startup),
         "host": _host(),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"cold-start-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    return _save("cold-start", document, started)
 
 
 def write_markdown(
@@ -452,7 +445,4 @@ def write_fanout_json(result: FanoutResult, profile: Profile, started: datetime)
         "result": asdict(result) | {"server_kib_per_subscriber": result.server_kib_per_subscriber},
         "host": _host(),
     }
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"order-events-fanout-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    return path
+    return _save("order-events-fanout", document, started)
