@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -22,6 +23,8 @@ from app.config import Settings
 from app.server import create_app
 from tests.conftest import STORES, new_database
 from tests.support.processes import gateway_process
+
+T = TypeVar("T")
 
 
 def test_the_head_constant_is_alembics_head() -> None:
@@ -37,19 +40,24 @@ async def start_together(url: str, count: int, **settings: Any) -> None:
         await asyncio.gather(*(runner.cleanup() for runner in runners))
 
 
-async def schema_state(url: str) -> tuple[str | None, list[object]]:
-    """The stored revision, and how the schema differs from the table declarations."""
+async def on_connection(url: str, read: Callable[[Connection], T]) -> T:
+    """What `read` finds on a connection of its own to `url`."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-
-            def inspect(sync):  # type: ignore[no-untyped-def]
-                context = MigrationContext.configure(sync)
-                return context.get_current_revision(), compare_metadata(context, SQLModel.metadata)
-
-            return await conn.run_sync(inspect)
+            return await conn.run_sync(read)
     finally:
         await engine.dispose()
+
+
+async def schema_state(url: str) -> tuple[str | None, list[object]]:
+    """The stored revision, and how the schema differs from the table declarations."""
+
+    def state(sync: Connection) -> tuple[str | None, list[object]]:
+        context = MigrationContext.configure(sync)
+        return context.get_current_revision(), compare_metadata(context, SQLModel.metadata)
+
+    return await on_connection(url, state)
 
 
 @pytest.mark.parametrize("store", STORES)
@@ -65,47 +73,36 @@ async def test_gateways_starting_together_on_a_new_database_make_the_head_schema
 
 async def stored_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table of the database, by table name."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
 
-            def read(sync):  # type: ignore[no-untyped-def]
-                return {
-                    name: sorted(tuple(row) for row in sync.exec_driver_sql(f"SELECT * FROM {name}"))
-                    for name in inspect(sync).get_table_names()
-                }
+    def read(sync: Connection) -> dict[str, list[tuple[object, ...]]]:
+        return {
+            name: sorted(tuple(row) for row in sync.exec_driver_sql(f"SELECT * FROM {name}"))
+            for name in inspect(sync).get_table_names()
+        }
 
-            return await conn.run_sync(read)
-    finally:
-        await engine.dispose()
+    return await on_connection(url, read)
 
 
 async def reflected_schema(url: str) -> dict[str, list[object]]:
     """Each table's columns, keys, indexes and constraints as the database reports them (in any order)."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
 
-            def reflect(sync):  # type: ignore[no-untyped-def]
-                found = inspect(sync)
+    def facts(items: Iterable[Mapping[str, object]]) -> list[str]:
+        return sorted(repr(sorted(item.items())) for item in items)
 
-                def facts(items):  # type: ignore[no-untyped-def]
-                    return sorted(repr(sorted(item.items())) for item in items)
+    def reflect(sync: Connection) -> dict[str, list[object]]:
+        found = inspect(sync)
+        return {
+            name: [
+                facts(found.get_columns(name)),
+                found.get_pk_constraint(name),
+                facts(found.get_foreign_keys(name)),
+                facts(found.get_indexes(name)),
+                facts(found.get_unique_constraints(name)),
+            ]
+            for name in found.get_table_names()
+        }
 
-                return {
-                    name: [
-                        facts(found.get_columns(name)),
-                        found.get_pk_constraint(name),
-                        facts(found.get_foreign_keys(name)),
-                        facts(found.get_indexes(name)),
-                        facts(found.get_unique_constraints(name)),
-                    ]
-                    for name in found.get_table_names()
-                }
-
-            return await conn.run_sync(reflect)
-    finally:
-        await engine.dispose()
+    return await on_connection(url, reflect)
 
 
 @pytest.mark.parametrize("store", STORES)
