@@ -199,6 +199,16 @@ async def new_database(
 
 
 @pytest_asyncio.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite file of its own (`tmp_path / "orders.db"`), for store-level tests."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
+    await asyncio.to_thread(upgrade, url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+@pytest_asyncio.fixture
 async def postgres_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Database]:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
 
 from app.backends.local.database import Database
 from app.backends.local.event_log import LocalEventLog
-from app.backends.local.migrations import upgrade
 from app.backends.local.store import LocalBackend
 from app.backends.local.tables import EventRow
 from app.domain import rules
@@ -24,22 +20,13 @@ from app.domain.model import EventType, OrderStatus
 events_t = EventRow.__table__  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'events.db'}"
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
-    yield database
-    await database.dispose()
-
-
 async def create(backend: LocalBackend, status: OrderStatus = OrderStatus.APPROVED) -> str:
     cmd = CreateOrder(currency="EUR", status=status, line_items=(LineItemDraft("Mug", 1, Decimal("2.50")),))
     return (await backend.create_order(rules.create_order(cmd, datetime.now(UTC)), Actor(), None, "")).id
 
 
-async def test_reads_in_sequence_order_with_filters_and_bounds(db: Database) -> None:
-    backend, log = LocalBackend(db), LocalEventLog(db)
+async def test_reads_in_sequence_order_with_filters_and_bounds(sqlite_db: Database) -> None:
+    backend, log = LocalBackend(sqlite_db), LocalEventLog(sqlite_db)
     a = await create(backend)  # 1 created, 2 approved
     b = await create(backend, OrderStatus.INITIALIZED)  # 3 created
     await backend.approve_order(b, Actor())  # 4 approved
@@ -60,28 +47,28 @@ async def test_reads_in_sequence_order_with_filters_and_bounds(db: Database) -> 
     assert await log.contains(4) and not await log.contains(5)
 
 
-async def test_commit_callbacks_run_after_commits_only(db: Database) -> None:
+async def test_commit_callbacks_run_after_commits_only(sqlite_db: Database) -> None:
     commits: list[str] = []
-    db.on_commit(lambda: commits.append("commit"))
+    sqlite_db.on_commit(lambda: commits.append("commit"))
     row = {"order_id": "o1", "type": "ORDER_UPDATED", "occurred_at": datetime.now(UTC), "source": "local"}
-    async with db.write() as conn:
+    async with sqlite_db.write() as conn:
         await conn.execute(insert(events_t).values(row))
     assert commits == ["commit"]
 
     async def fail_after_writing() -> None:
-        async with db.write() as conn:
+        async with sqlite_db.write() as conn:
             await conn.execute(insert(events_t).values(row))
             raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):
         await fail_after_writing()
     assert commits == ["commit"]
-    assert await LocalEventLog(db).head() == 1
+    assert await LocalEventLog(sqlite_db).head() == 1
 
 
-async def test_background_reads_are_not_counted_as_request_work(db: Database) -> None:
-    before = db.statements
-    await LocalEventLog(db, background=True).head()
-    assert db.statements == before
-    await LocalEventLog(db).head()
-    assert db.statements > before
+async def test_background_reads_are_not_counted_as_request_work(sqlite_db: Database) -> None:
+    before = sqlite_db.statements
+    await LocalEventLog(sqlite_db, background=True).head()
+    assert sqlite_db.statements == before
+    await LocalEventLog(sqlite_db).head()
+    assert sqlite_db.statements > before

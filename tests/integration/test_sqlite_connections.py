@@ -6,7 +6,6 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,57 +13,47 @@ import pytest
 from sqlalchemy import event, text
 
 from app.backends.local.database import Database
-from app.backends.local.migrations import upgrade
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
-    await asyncio.to_thread(upgrade, url)
-    database = Database(url)
-    yield database
-    await database.dispose()
-
-
-def statement_threads(db: Database) -> list[int]:
-    """The thread of every statement `db` runs from now on."""
+def statement_threads(sqlite_db: Database) -> list[int]:
+    """The thread of every statement `sqlite_db` runs from now on."""
     threads: list[int] = []
 
     def seen(*_: Any) -> None:
         threads.append(threading.get_ident())
 
-    for engine in db.engines:
+    for engine in sqlite_db.engines:
         event.listen(engine, "before_cursor_execute", seen)
     return threads
 
 
-async def test_reads_and_writes_run_on_the_loop_thread(db: Database) -> None:
-    threads = statement_threads(db)
-    async with db.write() as conn:
+async def test_reads_and_writes_run_on_the_loop_thread(sqlite_db: Database) -> None:
+    threads = statement_threads(sqlite_db)
+    async with sqlite_db.write() as conn:
         await conn.execute(text("INSERT INTO counters (name, value) VALUES ('probe', 1)"))
-    async with db.read() as conn:
+    async with sqlite_db.read() as conn:
         value = (await conn.execute(text("SELECT value FROM counters WHERE name = 'probe'"))).scalar_one()
     assert value == 1
     assert threads and set(threads) == {threading.get_ident()}
 
 
-async def test_a_failed_write_leaves_nothing_and_the_next_write_works(db: Database) -> None:
+async def test_a_failed_write_leaves_nothing_and_the_next_write_works(sqlite_db: Database) -> None:
     async def fail_midway() -> None:
-        async with db.write() as conn:
+        async with sqlite_db.write() as conn:
             await conn.execute(text("INSERT INTO counters (name, value) VALUES ('lost', 1)"))
             raise RuntimeError("mid-transaction")
 
     with pytest.raises(RuntimeError):
         await fail_midway()
-    async with db.write() as conn:
+    async with sqlite_db.write() as conn:
         await conn.execute(text("INSERT INTO counters (name, value) VALUES ('kept', 2)"))
-    async with db.read() as conn:
+    async with sqlite_db.read() as conn:
         names = (await conn.execute(text("SELECT name FROM counters"))).scalars().all()
     assert "lost" not in names and "kept" in names
 
 
 async def test_a_write_waits_for_another_process_without_blocking_the_loop(
-    db: Database, tmp_path: Path
+    sqlite_db: Database, tmp_path: Path
 ) -> None:
     other = sqlite3.connect(tmp_path / "orders.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # as another process's writer would: the file's write lock is taken
@@ -80,7 +69,7 @@ async def test_a_write_waits_for_another_process_without_blocking_the_loop(
     asyncio.get_running_loop().call_later(0.5, other.commit)
     started = time.monotonic()
     try:
-        async with db.write() as conn:
+        async with sqlite_db.write() as conn:
             await conn.execute(text("INSERT INTO counters (name, value) VALUES ('waited', 3)"))
     finally:
         ticker.cancel()
@@ -88,21 +77,23 @@ async def test_a_write_waits_for_another_process_without_blocking_the_loop(
     waited = time.monotonic() - started
     assert 0.4 < waited < 5  # it waited for the other writer, and went on once it was done
     assert ticks >= 10  # while it waited, the loop kept serving
-    async with db.read() as conn:
+    async with sqlite_db.read() as conn:
         value = (await conn.execute(text("SELECT value FROM counters WHERE name = 'waited'"))).scalar_one()
     assert value == 3
-    threads = statement_threads(db)  # once the other writer is gone, writes are back on the loop's thread
-    async with db.write() as conn:
+    threads = statement_threads(
+        sqlite_db
+    )  # once the other writer is gone, writes are back on the loop's thread
+    async with sqlite_db.write() as conn:
         await conn.execute(text("INSERT INTO counters (name, value) VALUES ('after', 4)"))
     assert set(threads) == {threading.get_ident()}
 
 
-async def test_many_open_read_transactions_never_wait_for_a_connection(db: Database) -> None:
+async def test_many_open_read_transactions_never_wait_for_a_connection(sqlite_db: Database) -> None:
     """A read transaction may await other work while it is open; however many are, none blocks the loop
     waiting for a pooled connection (that wait would stop the loop that returns them)."""
 
     async def read_slowly() -> int:
-        async with db.read() as conn:
+        async with sqlite_db.read() as conn:
             await asyncio.sleep(0.05)
             return int((await conn.execute(text("SELECT count(*) FROM counters"))).scalar_one())
 
