@@ -115,3 +115,15 @@ async def test_a_kept_answer_is_charged_like_a_run_one(
     assert answers[5][1]["errors"][0]["extensions"]["code"] == "THROTTLED"
     if store == "sqlite":  # the answers charged cost as little SQL as the refusal: the key's lookup
         assert ran[1:5] == [ran[5]] * 4 and ran[0] > ran[5]
+
+
+async def test_an_answer_with_an_error_is_never_kept(gateway: Gateway) -> None:
+    await gateway.create()
+    partial = '{ orders(first: 5) { nodes { id } } orderByNumber(number: "1", source: "nowhere") { id } }'
+    ran = []
+    for _ in range(2):
+        before = gateway.statements
+        _, body = await gateway.post({"query": partial})
+        ran.append(gateway.statements - before)
+        assert body["errors"] and body["data"]["orders"]["nodes"], body
+    assert ran[1] == ran[0] > 0  # the repeat ran its reads again
